@@ -1,0 +1,6 @@
+// Package crawl turns jobs into upstream page requests and lands every page in the mirror
+// and the index: fetch (a window of pages ahead, under the client's shared rate limit) →
+// normalise → dedupe within the run → compare content hashes → upsert changed documents to
+// the index → commit mirror rows and the cursor in one bbolt transaction. The cursor only
+// moves after the index acknowledged the page (DESIGN §3).
+package crawl
