@@ -8,6 +8,7 @@ import (
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"
 	_ "github.com/cespare/xxhash/v2"
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/meilisearch/meilisearch-go"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"

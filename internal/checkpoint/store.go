@@ -1,15 +1,42 @@
 package checkpoint
 
 import (
-	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
-	"github.com/syncd/syncd/internal/index"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrLocked is returned by Open when another process holds the state directory.
 var ErrLocked = errors.New("state directory is in use by another syncd process")
+
+// ErrSchemaTooNew is returned by Open when the file was written by a newer syncd whose
+// layout this build does not know. The file is left untouched.
+var ErrSchemaTooNew = errors.New("state was written by a newer syncd; upgrade syncd to open it")
+
+// DefaultLockTimeout is the wait for another process's lock when Options.LockTimeout is
+// zero.
+const DefaultLockTimeout = time.Second
+
+// schemaVersion is the layout this build reads and writes. Bump it, and migrate older
+// files in migrate, whenever a bucket or value format changes incompatibly.
+const schemaVersion = 1
+
+// Buckets and meta keys. Every bucket is created by Open, so methods may assume them.
+var (
+	bucketMeta   = []byte("meta")   // schema version, offer counter
+	bucketOffers = []byte("offers") // offer id → encoded Row (rowcodec.go)
+	bucketJobs   = []byte("jobs")   // job name → JobRecord JSON
+	bucketRuns   = []byte("runs")   // job name → bucket of sequence (big-endian) → Run JSON
+
+	keySchema     = []byte("schema")     // uint64 big-endian
+	keyOfferCount = []byte("offerCount") // uint64 big-endian, keys in bucketOffers
+)
 
 // Options configures Open. The zero value means the documented defaults.
 type Options struct {
@@ -19,111 +46,130 @@ type Options struct {
 	NoSync bool
 }
 
-// Run status values.
-const (
-	RunRunning     = "running"
-	RunSucceeded   = "succeeded"
-	RunFailed      = "failed"
-	RunInterrupted = "interrupted"
-)
-
-// Stats counts what a run did so far. Offers counts distinct offers seen by the run
-// (New+Changed+Unchanged); Invalid counts items upstream sent that could not be normalised.
-type Stats struct {
-	Pages     int `json:"pages"`
-	Offers    int `json:"offers"`
-	New       int `json:"new"`
-	Changed   int `json:"changed"`
-	Unchanged int `json:"unchanged"`
-	Invalid   int `json:"invalid"`
-}
-
-// Run is one run of a job, in progress or finished.
-type Run struct {
-	ID         string    `json:"id"`
-	Job        string    `json:"job"`
-	StartedAt  time.Time `json:"startedAt"`
-	FinishedAt time.Time `json:"finishedAt,omitzero"`
-	Status     string    `json:"status"`
-	Stats
-	Error string `json:"error,omitempty"`
-}
-
-// Cursor is where an unfinished run of a job stands: the next page to fetch is page Page
-// (from 1) of query number Query (from 0) of the job's query list. Stats accumulate with the
-// cursor, in the same transaction, so a resumed run reports the whole run.
-type Cursor struct {
-	Run      Run    `json:"run"`
-	QueryKey string `json:"queryKey"` // identity of the query list, to detect a changed config
-	Query    int    `json:"query"`
-	Page     int    `json:"page"`
-}
-
-// JobRecord is what the store knows of a job. Cursor is nil when no run is unfinished.
-// LastRun is the last finished run, if any.
-type JobRecord struct {
-	Cursor  *Cursor `json:"cursor,omitempty"`
-	LastRun *Run    `json:"lastRun,omitempty"`
-}
-
-// Row is one offer of the mirror: the document as last indexed, the hash of its upstream
-// content, and when it was last seen, and by which run of which job (to dedupe within a
-// run).
-type Row struct {
-	Doc        index.Offer       `json:"doc"`
-	Hash       uint64            `json:"hash"`
-	LastSeenAt int64             `json:"lastSeenAt"`
-	SeenBy     map[string]string `json:"seenBy"` // job name → id of the last run that saw it
-}
-
 // Store is the bbolt state of syncd: the offer mirror (source of truth), job cursors and run
 // history. It is safe for concurrent use.
-type Store struct{}
+//
+// Every method that writes commits its own transaction before returning: a nil error means
+// the change is durable (unless Options.NoSync), any other error means none of it happened.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// StoreStats describes the store for metrics.
+type StoreStats struct {
+	// FileSize is the size of the store file on disk, in bytes. bbolt grows the file ahead
+	// of its data and never shrinks it, so this is an upper bound of what the data needs.
+	FileSize int64 `json:"fileSize"`
+	// Offers is the number of offers in the mirror, as CountOffers reports it.
+	Offers int `json:"offers"`
+}
 
 // Open opens (creating if needed) the store at path. It fails with ErrLocked (wrapped, with
 // the path) within opts.LockTimeout when another process holds it.
-func Open(path string, opts *Options) (*Store, error) { panic("not implemented") }
+//
+// The parent directory is created if missing (mode 0755) and the file with mode 0600.
+// A file written by a newer syncd is refused with ErrSchemaTooNew and left untouched. The
+// lock is held until Close; a second Open of the same path in the same process waits for it
+// like another process would.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.LockTimeout <= 0 {
+		// bbolt waits forever on a zero timeout; a daemon must fail fast instead (DESIGN §3.7).
+		o.LockTimeout = DefaultLockTimeout
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: o.LockTimeout,
+		NoSync:  o.NoSync,
+		// The hashmap freelist stays fast as the mirror fragments; it is the in-memory
+		// representation only and does not change the file format.
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open state %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	if err := db.Update(initSchema); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
 
-// Close closes the store.
-func (s *Store) Close() error { panic("not implemented") }
+// initSchema checks the file's schema version and creates what a fresh file lacks. It
+// returns before writing anything when the version is newer than this build's.
+func initSchema(tx *bolt.Tx) error {
+	var version uint64
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		if v := meta.Get(keySchema); v != nil {
+			if len(v) != 8 {
+				return fmt.Errorf("read schema version: malformed value of %d bytes", len(v))
+			}
+			version = binary.BigEndian.Uint64(v)
+		}
+	}
+	if version > schemaVersion {
+		return fmt.Errorf("schema version %d, this syncd supports up to %d: %w",
+			version, schemaVersion, ErrSchemaTooNew)
+	}
+	for _, name := range [][]byte{bucketMeta, bucketOffers, bucketJobs, bucketRuns} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if version < schemaVersion {
+		// Version 1 is the first layout, so there is nothing to migrate yet: a missing
+		// version means a file this build just created.
+		if err := meta.Put(keySchema, u64(schemaVersion)); err != nil {
+			return fmt.Errorf("write schema version: %w", err)
+		}
+	}
+	if meta.Get(keyOfferCount) == nil {
+		// Counting once here (O(pages)) keeps CountOffers O(1) from now on.
+		n := tx.Bucket(bucketOffers).Stats().KeyN
+		if err := meta.Put(keyOfferCount, u64(uint64(n))); err != nil {
+			return fmt.Errorf("write offer count: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the store and releases its lock. It waits for transactions in progress
+// and is safe to call more than once; methods called after it return an error.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close state %s: %w", s.path, err)
+	}
+	return nil
+}
 
 // Path returns the file the store lives in.
-func (s *Store) Path() string { panic("not implemented") }
+func (s *Store) Path() string { return s.path }
 
-// Job returns the record of a job (zero if the store has never seen it).
-func (s *Store) Job(name string) (JobRecord, error) { panic("not implemented") }
+// Stats returns the size of the store file and the number of offers in the mirror. It is
+// cheap enough to call on every metrics scrape.
+func (s *Store) Stats() (StoreStats, error) {
+	n, err := s.CountOffers()
+	if err != nil {
+		return StoreStats{}, err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return StoreStats{}, fmt.Errorf("stat state: %w", err)
+	}
+	return StoreStats{FileSize: fi.Size(), Offers: n}, nil
+}
 
-// Jobs returns the records of every job the store knows, by name.
-func (s *Store) Jobs() (map[string]JobRecord, error) { panic("not implemented") }
-
-// SaveCursor stores c as the job's cursor (starting or resuming a run, or recording a
-// failure with the cursor kept).
-func (s *Store) SaveCursor(job string, c Cursor) error { panic("not implemented") }
-
-// FinishRun clears the job's cursor, makes run its LastRun and appends it to the job's run
-// history (the last 100 runs are kept), in one transaction.
-func (s *Store) FinishRun(job string, run Run) error { panic("not implemented") }
-
-// History returns up to limit finished runs of a job, newest first.
-func (s *Store) History(job string, limit int) ([]Run, error) { panic("not implemented") }
-
-// Rows returns the mirror rows of the given offer ids that exist, by id, in one read
-// transaction.
-func (s *Store) Rows(ids []string) (map[string]Row, error) { panic("not implemented") }
-
-// CommitPage writes rows to the mirror and c as the job's cursor in one transaction: after
-// it returns nil both are durable; on error neither is.
-func (s *Store) CommitPage(job string, c Cursor, rows []Row) error { panic("not implemented") }
-
-// Offer returns one mirror row.
-func (s *Store) Offer(id string) (Row, bool, error) { panic("not implemented") }
-
-// CountOffers returns the number of offers in the mirror.
-func (s *Store) CountOffers() (int, error) { panic("not implemented") }
-
-// ForEachOffer calls fn for every row in offer id order, reading in bounded chunks so
-// that fn may take its time without holding one long transaction. It stops at fn's first
-// error or when ctx is done.
-func (s *Store) ForEachOffer(ctx context.Context, fn func(Row) error) error {
-	panic("not implemented")
+// u64 encodes v as 8 big-endian bytes, the format of every counter and sequence key.
+func u64(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
 }

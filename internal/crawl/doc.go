@@ -3,4 +3,9 @@
 // normalise → dedupe within the run → compare content hashes → upsert changed documents to
 // the index → commit mirror rows and the cursor in one bbolt transaction. The cursor only
 // moves after the index acknowledged the page (DESIGN §3).
+//
+// Runner runs one job to completion, resuming its unfinished run; Scheduler starts runs on
+// cron schedules, on demand and after a restart; JobStatuses reports where every job
+// stands. The mirror in the checkpoint store is the only memory of what was seen: the
+// runner keeps nothing in memory that grows with the catalog.
 package crawl

@@ -1,7 +1,11 @@
 package crawl
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/upstream"
@@ -58,4 +62,37 @@ type CursorStatus struct {
 type IndexStatus struct {
 	Backend   string `json:"backend"`
 	Documents uint64 `json:"documents"`
+}
+
+// QueryKey returns the identity of the job's work: its kind, page size and query list, as
+// a hash. A run's cursor stores it so that a run resumed after the config changed its
+// queries starts over instead of paging the wrong query. Schedule and MaxPages are not
+// part of it: changing them does not invalidate a backfill in progress.
+func QueryKey(job Job) string {
+	d := xxhash.New()
+	// JSON of a struct is a stable encoding: fields in declaration order, and new optional
+	// Query fields are omitted when empty, so adding one keeps existing keys.
+	err := json.NewEncoder(d).Encode(struct {
+		Kind     upstream.Kind    `json:"kind"`
+		PageSize int              `json:"pageSize"`
+		Queries  []upstream.Query `json:"queries"`
+	}{job.Kind, job.PageSize, job.Queries})
+	if err != nil {
+		// Strings and ints always encode; this cannot happen.
+		panic(fmt.Sprintf("crawl: encode query list: %v", err))
+	}
+	return fmt.Sprintf("%016x", d.Sum64())
+}
+
+// describeQuery names a query in errors and logs by its kind and first required value,
+// such as `keyword keyword="T恤"`.
+func describeQuery(q upstream.Query) string {
+	if e, ok := upstream.Lookup(q.Kind); ok {
+		for _, p := range e.Required {
+			if v := q.Value(p); v != "" {
+				return fmt.Sprintf("%s %s=%q", q.Kind, p, v)
+			}
+		}
+	}
+	return string(q.Kind)
 }

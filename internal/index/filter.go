@@ -3,7 +3,7 @@ package index
 // ParseFilter parses a filter expression in Meilisearch filter syntax (DESIGN §7) and checks
 // it against the field table: unknown or non-filterable fields, and values of the wrong type
 // for a field, are errors. Errors are *QueryError with Param "filter" and the byte position
-// of the problem. (Implementation pending: see filter_parse.go.)
+// of the problem.
 func ParseFilter(s string) (Expr, error) {
 	return parseFilter(s)
 }

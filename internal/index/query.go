@@ -84,10 +84,12 @@ func (q *Query) Validate() error {
 	if q.Offset < 0 {
 		return &QueryError{Param: "offset", Pos: -1, Msg: fmt.Sprintf("%d is negative", q.Offset)}
 	}
-	if q.Filter = strings.TrimSpace(q.Filter); q.Filter != "" {
-		if _, err := ParseFilter(q.Filter); err != nil {
-			return err
-		}
+	// The filter is parsed as given (not trimmed) so error positions match what the user
+	// typed; a blank filter means none.
+	if strings.TrimSpace(q.Filter) == "" {
+		q.Filter = ""
+	} else if _, err := ParseFilter(q.Filter); err != nil {
+		return err
 	}
 	for _, s := range q.Sort {
 		f, ok := LookupField(s.Field)

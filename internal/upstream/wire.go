@@ -131,6 +131,14 @@ type Page struct {
 	Invalid      []ItemError
 }
 
+// Last reports whether page, the number of the page requested, is the last page of its
+// query (DESIGN §4): it holds no items, or page has reached TotalPage. TotalPage is not
+// assumed to equal ceil(TotalRecords/PageSize); when upstream sends no TotalPage (0), only
+// an empty page ends the query. A job's max_pages is the caller's third stop.
+func (p *Page) Last(page int) bool {
+	return len(p.Offers)+len(p.Invalid) == 0 || (p.TotalPage > 0 && page >= p.TotalPage)
+}
+
 // ItemError says why one item of a page could not be normalised.
 type ItemError struct {
 	Index   int    // position in the page's data array
@@ -138,8 +146,10 @@ type ItemError struct {
 	Err     error
 }
 
+// Error names the item, its offer id and the fault.
 func (e ItemError) Error() string {
 	return fmt.Sprintf("item %d (offer %q): %v", e.Index, e.OfferID, e.Err)
 }
 
+// Unwrap returns the fault.
 func (e ItemError) Unwrap() error { return e.Err }

@@ -1,0 +1,106 @@
+package crawl
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/syncd/syncd/internal/upstream"
+)
+
+// Fetcher fetches one page of a listing query. *upstream.Client satisfies it.
+//
+// FetchPage must be safe for concurrent use and return promptly once ctx is done. An
+// error means retrying now is pointless: the error is permanent (upstream.IsPermanent) or
+// the fetcher's own retries are spent. Items that do not normalise belong in Page.Invalid,
+// not in the error.
+type Fetcher interface {
+	FetchPage(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error)
+}
+
+// prefetcher fetches the pages of one query ahead of the page being processed: at most
+// window requests in flight, none for a page beyond limit, none twice. Results are taken
+// strictly in page order whatever order they arrive in.
+//
+// A prefetcher belongs to one goroutine; only its requests run concurrently. close
+// cancels the requests not taken and waits for every goroutine it started.
+type prefetcher struct {
+	fetch  func(ctx context.Context, page int) (*upstream.Page, error)
+	window int
+	next   int         // the next page to request
+	limit  int         // the last page that may be requested
+	queue  []*inflight // requested and not taken, in page order
+	wg     sync.WaitGroup
+}
+
+// inflight is one page request.
+type inflight struct {
+	page   int
+	cancel context.CancelFunc
+	done   chan fetchResult // buffered: the request never blocks on delivery
+}
+
+type fetchResult struct {
+	page *upstream.Page
+	err  error
+	took time.Duration
+}
+
+// newPrefetcher returns a prefetcher whose first request is page first. Until setLimit
+// raises the limit, only that page may be requested: its totalPage says how far to go.
+func newPrefetcher(window, first int, fetch func(ctx context.Context, page int) (*upstream.Page, error)) *prefetcher {
+	return &prefetcher{fetch: fetch, window: max(window, 1), next: first, limit: first}
+}
+
+// setLimit sets the last page that may be requested. Pages already requested beyond it
+// are not cancelled here; close discards them.
+func (p *prefetcher) setLimit(last int) { p.limit = last }
+
+// fill requests pages until window requests are in flight or the limit is reached. The
+// requests run with contexts derived from ctx.
+func (p *prefetcher) fill(ctx context.Context) {
+	for len(p.queue) < p.window && p.next <= p.limit {
+		rctx, cancel := context.WithCancel(ctx)
+		f := &inflight{page: p.next, cancel: cancel, done: make(chan fetchResult, 1)}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			start := time.Now()
+			pg, err := p.fetch(rctx, f.page)
+			f.done <- fetchResult{page: pg, err: err, took: time.Since(start)}
+		}()
+		p.queue = append(p.queue, f)
+		p.next++
+	}
+}
+
+// take waits for page, which must be the lowest page requested and not yet taken, and
+// returns its result; the result's err is ctx's error when ctx is done first.
+func (p *prefetcher) take(ctx context.Context, page int) fetchResult {
+	if len(p.queue) == 0 || p.queue[0].page != page {
+		return fetchResult{err: fmt.Errorf("page %d was not requested", page)} // a bug in the caller
+	}
+	f := p.queue[0]
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+	defer f.cancel()
+	select {
+	case res := <-f.done:
+		return res
+	case <-ctx.Done():
+		return fetchResult{err: ctx.Err()}
+	}
+}
+
+// close cancels every request not taken, waits for all requests to return, and reports
+// how many requested pages were never taken. It may be called more than once.
+func (p *prefetcher) close() (discarded int) {
+	discarded = len(p.queue)
+	for _, f := range p.queue {
+		f.cancel()
+	}
+	p.queue = nil
+	p.wg.Wait()
+	return discarded
+}

@@ -1,0 +1,419 @@
+package crawl
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/syncd/syncd/internal/checkpoint"
+	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/upstream"
+)
+
+// ErrRunning is returned (wrapped) by Runner.Run and Scheduler.Trigger when the job is
+// already running in the same Runner.
+var ErrRunning = errors.New("job is already running")
+
+// DefaultWindow is the number of pages a run fetches ahead when Options.Window is 0.
+const DefaultWindow = 4
+
+// Options configures a Runner. Store, Index and Fetcher are required; the zero value of
+// every other field means its documented default.
+type Options struct {
+	Store   *checkpoint.Store
+	Index   index.Writer
+	Fetcher Fetcher
+	// Window is how many page requests one run keeps in flight ahead of the page it is
+	// processing; default 4. The fetcher's shared rate limit and concurrency cap still
+	// bound all runs together.
+	Window int
+	// Logger receives run events; default: discard.
+	Logger *slog.Logger
+	// Now stamps runs and documents; default time.Now.
+	Now   func() time.Time
+	Hooks Hooks
+	// Progress, when set, is called after every committed page, on the run's goroutine.
+	Progress func(job string, p Progress)
+}
+
+// Runner runs jobs: it pages through each query of a job, lands every page in the index
+// and the mirror, and checkpoints after each page (DESIGN §3).
+//
+// A Runner is safe for concurrent use. Different jobs may run at once; one job runs at
+// most once at a time. Page writes of all jobs are serialised, so that two jobs seeing
+// the same offer never lose each other's source. Run returns only after every goroutine
+// it started has ended, so a Runner has nothing to close.
+type Runner struct {
+	store    *checkpoint.Store
+	index    index.Writer
+	fetcher  Fetcher
+	window   int
+	logger   *slog.Logger
+	now      func() time.Time
+	hooks    Hooks
+	progress func(string, Progress)
+
+	mu      sync.Mutex
+	running map[string]bool // job names with a run in progress
+
+	// writeMu spans read rows → upsert → commit of one page, across all jobs: two jobs
+	// merging sources into the same row must not both start from the old row.
+	writeMu sync.Mutex
+}
+
+// NewRunner returns a Runner. It panics if Store, Index or Fetcher is nil.
+func NewRunner(opts Options) *Runner {
+	if opts.Store == nil || opts.Index == nil || opts.Fetcher == nil {
+		panic("crawl: NewRunner needs Store, Index and Fetcher")
+	}
+	r := &Runner{
+		store:    opts.Store,
+		index:    opts.Index,
+		fetcher:  opts.Fetcher,
+		window:   opts.Window,
+		logger:   opts.Logger,
+		now:      opts.Now,
+		hooks:    opts.Hooks,
+		progress: opts.Progress,
+		running:  make(map[string]bool),
+	}
+	if r.window <= 0 {
+		r.window = DefaultWindow
+	}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	return r
+}
+
+// Running reports whether a run of the named job is in progress in this Runner.
+func (r *Runner) Running(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running[name]
+}
+
+// claim marks the job running; it reports false if it already was.
+func (r *Runner) claim(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running[name] {
+		return false
+	}
+	r.running[name] = true
+	return true
+}
+
+func (r *Runner) release(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.running, name)
+}
+
+// Run runs one job to completion and returns the run as recorded.
+//
+// It resumes the job's unfinished run when there is one, unless fresh is set or the
+// job's queries changed since (QueryKey); otherwise it starts a new run. Each query is
+// paged from its cursor page until an empty page, its totalPage or the job's MaxPages,
+// with up to Window pages fetched ahead and never a page past the known end. Pages are
+// applied strictly in order, each committed (mirror rows and cursor in one transaction)
+// only after the index acknowledged its documents.
+//
+// On success the run is finished with status succeeded and the cursor cleared. When a
+// page cannot be fetched, indexed or committed, the run stops at once with status failed,
+// the cursor stays at that page, and the error names job, query and page. When ctx is
+// done, the run stops with status interrupted, the cursor stays, and the error wraps
+// ctx's error. In both cases the next Run resumes where this one stopped. Run returns an
+// error wrapping ErrRunning if the job is already running in this Runner.
+func (r *Runner) Run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, error) {
+	if !r.claim(job.Name) {
+		return checkpoint.Run{Job: job.Name}, fmt.Errorf("run job %s: %w", job.Name, ErrRunning)
+	}
+	defer r.release(job.Name)
+	return r.run(ctx, job, fresh)
+}
+
+// run is Run for a job already claimed.
+func (r *Runner) run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, error) {
+	began := time.Now()
+	log := r.logger.With("job", job.Name)
+	if job.Name == "" {
+		return checkpoint.Run{}, errors.New("run job: job has no name")
+	}
+	cur, err := r.begin(log, job, fresh)
+	if err != nil {
+		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
+	}
+	for err == nil && cur.Query < len(job.Queries) {
+		err = r.runQuery(ctx, log, job, &cur)
+	}
+	run, err := r.end(ctx, log, job, cur, err)
+	r.hooks.runFinished(job.Name, run, time.Since(began))
+	return run, err
+}
+
+// begin returns the cursor the run starts from, saved with status running: the job's
+// unfinished run, or a new run at the first page of the first query.
+func (r *Runner) begin(log *slog.Logger, job Job, fresh bool) (checkpoint.Cursor, error) {
+	rec, err := r.store.Job(job.Name)
+	if err != nil {
+		return checkpoint.Cursor{}, err
+	}
+	key := QueryKey(job)
+	if old := rec.Cursor; old != nil {
+		if !fresh && old.QueryKey == key {
+			c := *old
+			c.Run.Status, c.Run.Error = checkpoint.RunRunning, ""
+			if err := r.store.SaveCursor(job.Name, c); err != nil {
+				return checkpoint.Cursor{}, err
+			}
+			log.Info("resuming run", "run", c.Run.ID, "query", c.Query+1, "queries", len(job.Queries),
+				"page", c.Page, "offers", c.Run.Offers)
+			return c, nil
+		}
+		why := "a fresh run was asked for"
+		if !fresh {
+			why = "the job's queries or page size changed since it started"
+		}
+		log.Info("starting over, abandoning unfinished run", "run", old.Run.ID, "reason", why,
+			"query", old.Query+1, "page", old.Page)
+		if err := r.abandon(job.Name, old.Run, why); err != nil {
+			return checkpoint.Cursor{}, err
+		}
+	}
+	now := r.now()
+	c := checkpoint.Cursor{
+		Run: checkpoint.Run{
+			ID:        newRunID(now),
+			Job:       job.Name,
+			StartedAt: now,
+			Status:    checkpoint.RunRunning,
+		},
+		QueryKey: key,
+		Query:    0,
+		Page:     1,
+	}
+	if err := r.store.SaveCursor(job.Name, c); err != nil {
+		return checkpoint.Cursor{}, err
+	}
+	log.Info("starting run", "run", c.Run.ID, "queries", len(job.Queries))
+	return c, nil
+}
+
+// abandon records an unfinished run that will not be resumed in the job's history, so
+// that what it did stays visible, and clears its cursor.
+func (r *Runner) abandon(job string, run checkpoint.Run, why string) error {
+	if run.Status != checkpoint.RunFailed {
+		run.Status = checkpoint.RunInterrupted
+	}
+	run.FinishedAt = r.now()
+	run.Error = "abandoned: " + why
+	return r.store.FinishRun(job, run)
+}
+
+// end records how the run ended, given the last committed cursor and the error that
+// stopped the run (nil when every query is done).
+func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpoint.Cursor, runErr error) (checkpoint.Run, error) {
+	run := cur.Run
+	switch {
+	case runErr == nil:
+		run.Status, run.FinishedAt = checkpoint.RunSucceeded, r.now()
+		if err := r.store.FinishRun(job.Name, run); err != nil {
+			// The cursor stays past the last query: the next run only finishes.
+			run.Status, run.Error = checkpoint.RunFailed, err.Error()
+			log.Error("run failed", "run", run.ID, "err", err)
+			return run, fmt.Errorf("finish run of job %s: %w", job.Name, err)
+		}
+		log.Info("run succeeded", "run", run.ID, "pages", run.Pages, "offers", run.Offers,
+			"new", run.New, "changed", run.Changed, "unchanged", run.Unchanged, "invalid", run.Invalid)
+		return run, nil
+
+	case ctx.Err() != nil:
+		run.Status = checkpoint.RunInterrupted
+		cur.Run = run
+		if err := r.store.SaveCursor(job.Name, cur); err != nil {
+			// The stored cursor still says running, which status also reads as interrupted.
+			log.Error("record interrupted run", "run", run.ID, "err", err)
+		}
+		log.Info("run interrupted", "run", run.ID, "query", cur.Query+1, "page", cur.Page, "offers", run.Offers)
+		return run, fmt.Errorf("run job %s: interrupted at query %d page %d: %w", job.Name, cur.Query+1, cur.Page, ctx.Err())
+
+	default:
+		run.Status, run.Error = checkpoint.RunFailed, runErr.Error()
+		cur.Run = run
+		if err := r.store.SaveCursor(job.Name, cur); err != nil {
+			log.Error("record failed run", "run", run.ID, "err", err)
+		}
+		log.Error("run failed", "run", run.ID, "query", cur.Query+1, "page", cur.Page,
+			"permanent", upstream.IsPermanent(runErr), "err", runErr)
+		return run, runErr
+	}
+}
+
+// runQuery pages through query cur.Query from page cur.Page to its end, committing every
+// page, and leaves cur at the last committed cursor (at the next query when done).
+func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor) error {
+	qi := cur.Query
+	q := job.Queries[qi]
+	if q.Kind == "" {
+		q.Kind = job.Kind
+	}
+	first := max(cur.Page, 1)
+	if job.MaxPages > 0 && first > job.MaxPages {
+		// Resumed past a lowered max_pages: nothing of this query is left to fetch.
+		cur.Query, cur.Page = qi+1, 1
+		return nil
+	}
+	where := func(page int) string {
+		return fmt.Sprintf("page %d of query %d/%d (%s) of job %s", page, qi+1, len(job.Queries), describeQuery(q), job.Name)
+	}
+
+	pf := newPrefetcher(r.window, first, func(ctx context.Context, page int) (*upstream.Page, error) {
+		return r.fetcher.FetchPage(ctx, upstream.PageRequest{Query: q, Page: page, PageSize: job.PageSize})
+	})
+	defer func() {
+		if n := pf.close(); n > 0 {
+			log.Debug("abandoned pages in flight", "query", qi+1, "pages", n)
+		}
+	}()
+	for page := first; ; page++ {
+		pf.fill(ctx)
+		res := pf.take(ctx, page)
+		if res.err == nil && res.page == nil {
+			res.err = errors.New("fetcher returned no page and no error")
+		}
+		if res.err != nil {
+			return fmt.Errorf("fetch %s: %w", where(page), res.err)
+		}
+		pg := res.page
+
+		end, last := queryEnd(page, pg, job.MaxPages)
+		pf.setLimit(end)
+		if !last {
+			pf.fill(ctx) // fetch ahead while this page is applied
+		}
+
+		next := *cur
+		next.Query, next.Page = qi, page+1
+		if last {
+			next.Query, next.Page = qi+1, 1
+		}
+		committed, st, err := r.applyPage(ctx, job.Name, pg, next)
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", where(page), err)
+		}
+		*cur = committed
+		st.Query, st.Page, st.Fetch = qi, page, res.took
+		r.report(log, job, st, pg, end, committed)
+
+		if last {
+			if n := pf.close(); n > 0 {
+				log.Info("query ended before its reported last page; discarded pages fetched ahead",
+					"query", qi+1, "page", page, "totalPage", pg.TotalPage, "discarded", n)
+				r.hooks.pagesDiscarded(job.Name, n)
+			}
+			return nil
+		}
+	}
+}
+
+// queryEnd applies the stop rules of DESIGN §4 to page number n: the query ends at an
+// empty page, at totalPage, or at maxPages (0: no limit), whichever comes first. It
+// returns whether n is the last page, and the last page that may be requested. A page
+// that reports no total (totalPage 0) while holding items lets the query go on one page at
+// a time, until an empty page or maxPages: with no known end, nothing is fetched ahead.
+func queryEnd(n int, pg *upstream.Page, maxPages int) (end int, last bool) {
+	end = pg.TotalPage
+	if end <= 0 {
+		end = n + 1
+	}
+	if maxPages > 0 {
+		end = min(end, maxPages)
+	}
+	if len(pg.Offers)+len(pg.Invalid) == 0 || n >= end {
+		return n, true
+	}
+	return end, false
+}
+
+// applyPage lands one fetched page: it compares the page's offers with their mirror rows,
+// upserts the documents that need it (and only if any do), then commits every row with
+// next, the cursor after this page with the page's counts added. On error nothing was
+// committed. It returns the committed cursor.
+func (r *Runner) applyPage(ctx context.Context, job string, pg *upstream.Page, next checkpoint.Cursor) (checkpoint.Cursor, PageStats, error) {
+	offers, ids, noID := distinctOffers(pg.Offers)
+
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	var existing map[string]checkpoint.Row
+	if len(ids) > 0 {
+		var err error
+		if existing, err = r.store.Rows(ids); err != nil {
+			return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("read mirror rows: %w", err)
+		}
+	}
+	d := diffPage(job, next.Run.ID, r.now(), offers, existing)
+	if len(d.docs) > 0 {
+		start := time.Now()
+		if err := r.index.Upsert(ctx, d.docs); err != nil {
+			return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("upsert %d documents: %w", len(d.docs), err)
+		}
+		r.hooks.indexWrite(time.Since(start), len(d.docs))
+	}
+
+	st := d.stats
+	st.Invalid = len(pg.Invalid) + noID
+	s := &next.Run.Stats
+	s.Pages++
+	s.New += st.New
+	s.Changed += st.Changed
+	s.Unchanged += st.Unchanged
+	s.Offers += st.New + st.Changed + st.Unchanged
+	s.Invalid += st.Invalid
+	if err := r.store.CommitPage(job, next, d.rows); err != nil {
+		return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("commit: %w", err)
+	}
+	return next, st, nil
+}
+
+// report tells logs, hooks and the progress callback about a committed page.
+func (r *Runner) report(log *slog.Logger, job Job, st PageStats, pg *upstream.Page, end int, cur checkpoint.Cursor) {
+	if len(pg.Invalid) > 0 {
+		log.Warn("page has items that could not be normalised", "query", st.Query+1, "page", st.Page,
+			"invalid", st.Invalid, "err", pg.Invalid[0])
+	} else if st.Invalid > 0 {
+		log.Warn("page has offers without an offer id", "query", st.Query+1, "page", st.Page, "invalid", st.Invalid)
+	}
+	log.Debug("page committed", "query", st.Query+1, "page", st.Page, "offers", st.Offers,
+		"new", st.New, "changed", st.Changed, "indexed", st.Indexed, "fetch", st.Fetch)
+	r.hooks.pageCommitted(job.Name, st)
+	if r.progress != nil {
+		r.progress(job.Name, Progress{
+			RunID:   cur.Run.ID,
+			Query:   st.Query,
+			Queries: len(job.Queries),
+			Page:    st.Page,
+			Pages:   end,
+			Stats:   cur.Run.Stats,
+		})
+	}
+}
+
+// newRunID returns a unique run id that sorts by start time: the UTC start time to the
+// nanosecond, then random bits, so that runs started at the same instant (or under a
+// frozen clock) still differ. Per-run dedupe relies on ids never repeating.
+func newRunID(now time.Time) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crawl: read random bytes: %v", err)) // crypto/rand does not fail
+	}
+	return now.UTC().Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,51 @@
+package bleve
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultBatchSize      = 1000
+	DefaultMaxFacetValues = 100
+	DefaultLockTimeout    = time.Second
+)
+
+// Options configures Open. The zero value means the documented defaults; Open does not keep
+// a reference to it.
+type Options struct {
+	// BatchSize is the largest number of documents sent to bleve in one batch; Upsert and
+	// Rebuild split larger inputs. Each batch costs one persistence round trip (two fsyncs),
+	// so larger is faster and needs more memory. Default DefaultBatchSize.
+	BatchSize int
+	// MaxFacetValues is how many values of one facet field a search reports, most frequent
+	// first; counts are exact for the values reported. Default DefaultMaxFacetValues (the
+	// same as Meilisearch's maxValuesPerFacet).
+	MaxFacetValues int
+	// LockTimeout bounds the wait for another process that holds the index directory; then
+	// Open fails with ErrLocked. Default DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Logger receives recovery and rebuild messages; default discards them.
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.BatchSize <= 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	if r.MaxFacetValues <= 0 {
+		r.MaxFacetValues = DefaultMaxFacetValues
+	}
+	if r.LockTimeout <= 0 {
+		r.LockTimeout = DefaultLockTimeout
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	return r
+}

@@ -1,0 +1,114 @@
+// Package meili is the Meilisearch backend of index.Index: the production index for a
+// catalog or an audience that outgrows one machine. Like every backend it is a projection
+// of the bbolt mirror and can be rebuilt from it at any time (`syncd reindex`).
+//
+// # Requirements
+//
+// Meilisearch 1.15 or later (MinVersion): syncd's settings use granular
+// filterableAttributes (1.14) and typoTolerance.disableOnNumbers (1.15); localizedAttributes
+// (1.10) and swap-indexes come with them. Open checks GET /version and refuses an older
+// server with a message naming both versions, instead of failing later on "unknown field".
+//
+// The API key (Options.APIKey, config index.meilisearch.api_key) may be the master key or
+// an admin key; a restricted key needs the actions search, documents.add, documents.get,
+// documents.delete, indexes.create, indexes.get, indexes.delete, indexes.swap,
+// settings.get, settings.update, stats.get, tasks.get and version, on the index uid and on
+// "<uid>_rebuild_*". The key is only ever sent in the Authorization header: it never
+// appears in an error or a log line (DESIGN §3 rule 8).
+//
+// # Settings syncd applies, and why
+//
+// Open creates the index with primary key offerId when it is missing, then reads its
+// settings and PATCHes only those that differ, waiting for the task: a settings update
+// re-indexes every document, so an unchanged index costs nothing at restart. Settings are in
+// place before the first document (Rebuild sets them on its empty temporary index too).
+//
+//   - searchableAttributes ["subjectTrans", "subject"]: only titles are searched; the image
+//     URL, ids and numbers are not text. Order matters to the attribute ranking rule: most
+//     queries are typed in English, so a match in the translated title ranks first.
+//   - localizedAttributes subject → cmn, subjectTrans → eng: Meilisearch otherwise detects the
+//     language of every title and query, and Han characters are ambiguous between Chinese
+//     and Japanese, whose segmenters cut the same text differently, so a title and the query
+//     for it can end up with different words. With the locales declared, titles are segmented
+//     with the Chinese dictionary and query detection is limited to these two languages.
+//   - filterableAttributes, granular (every Filterable field of index.Fields): numbers
+//     (price, jxhyPrice, pfJxhyPrice, monthSold, repurchaseRate, firstSeenAt, updatedAt)
+//     get equality and comparison (=, <, >=, TO…); strings, lists and booleans (offerId,
+//     categoryId, sellerOpenId, sources, isJxhy) get equality only (=, !=, IN, EXISTS).
+//     Facet search is off everywhere: syncd has no facet-search endpoint, and each feature
+//     left off is index structure Meilisearch does not build or update on every write.
+//     Facet distributions only need the attribute to be filterable.
+//   - sortableAttributes: the Sortable fields of index.Fields.
+//   - rankingRules [words, sort, typo, proximity, attribute, exactness]: sort moved up from
+//     fifth to second place, so that an explicit sort ("price:asc") orders the matches
+//     strictly, as users of a sourcing tool expect and as the bleve backend does, instead
+//     of only breaking ties between equally relevant offers. Without a sort the rule does
+//     nothing and relevance applies unchanged.
+//   - typoTolerance: disableOnNumbers, so that 2024 does not match 2025 and a size or a
+//     model number in a title is matched exactly; and minWordSizeForTypos oneTypo 6
+//     (Meilisearch's default is 5): apparel nouns of five letters are one letter apart
+//     (shirt/short/skirt, dress/press, socks/sacks) and typos made them match each other.
+//     Six letters and longer still allow one typo, which also gives plural/singular
+//     matching for them ("shirts" finds "shirt"; Meilisearch has no stemming). twoTypos
+//     stays 9.
+//   - pagination.maxTotalHits 1000000 (default 1000): estimatedTotalHits, the Total of a
+//     Result, is capped at it, and so is how far paging reaches; 1000 would report "1000
+//     results" for a catalog of 300,000 and show nothing past page 50. Shallow pages cost
+//     the same whatever the cap; only a deep page costs more, in proportion to its depth.
+//
+// # Writes and the checkpoint
+//
+// Upsert sends documents with POST /indexes/{uid}/documents?primaryKey=offerId as gzip
+// JSON, Options.BatchSize (10,000) documents or 32 MiB per request, at most four requests
+// ahead of the tasks acknowledged, and returns nil only when every task succeeded: a failed
+// task is a *TaskError with Meilisearch's message, a task still running after
+// Options.TaskTimeout wraps ErrTaskTimeout, and in both cases the crawl runner keeps its
+// cursor (DESIGN §3 rule 1). Documents are replaced, never partially updated, so an
+// optional field that disappeared upstream disappears from the index; re-sending a page
+// after a crash is idempotent.
+//
+// # Search
+//
+// The query is validated by index.Query.Validate (same *index.QueryError as on bleve),
+// then the filter string is passed through unchanged, sorts as "field:asc|desc", facets as
+// facetDistribution (booleans "true"/"false"), limit and offset as given, and
+// matchingStrategy "all": every query word must match, as on bleve. Result.Total is
+// estimatedTotalHits (capped at maxTotalHits): exact for filters and empty queries,
+// documented by Meilisearch as an estimate for text queries. Known differences from the bleve backend: string equality in filters is
+// case-insensitive; English words are not stemmed (plurals match through typo tolerance
+// from six letters, and the last query word matches as a prefix); a facet reports at most
+// 100 values (faceting.maxValuesPerFacet).
+//
+// # Rebuild
+//
+// Rebuild (`syncd reindex`) builds "<uid>_rebuild_<unix>" from the mirror with the same
+// settings, waits for every task, swaps it with the live index (POST /swap-indexes, atomic
+// for searches) and deletes the temporary index, which then holds the old documents.
+// Searches never see a half-built index; on failure before the swap the temporary index is
+// deleted and the live one is untouched. Temporary indexes left by an interrupted rebuild are
+// deleted by the next one.
+//
+// # Errors
+//
+// An unreachable server is "meilisearch at <url> is unreachable: …"; a refused key is
+// "meilisearch at <url> refused the API key (check index.meilisearch.api_key)", a missing one
+// "… requires an API key"; other answers are *APIError with Meilisearch's code and message.
+// Any password in the URL is redacted.
+//
+// # Why not meilisearch-go
+//
+// Version 0.37.0 of the SDK types filterableAttributes as a list of strings, so it can
+// neither send granular rules nor read them back (GetSettings fails to decode them); its
+// TypoTolerance always sends minWordSizeForTypos, zeros included; and its gzip option
+// decodes every response as gzip whatever its Content-Encoding. Settings needed raw requests
+// anyway, so one small client (client.go) serves the dozen calls syncd makes, with one error
+// path, bounded response bodies (DESIGN §3 rule 6) and transparent response compression.
+//
+// # Tests
+//
+// The contract tests run against fakeMeili, an httptest server that follows the documented
+// REST API for these calls (routes, status codes, task objects and transitions, error
+// objects, authentication, settings normalisation). meili_real_test.go runs the indextest
+// conformance suite and a few server-specific checks against a real server when
+// SYNCD_MEILI_URL (and SYNCD_MEILI_KEY) is set; see README.md.
+package meili

@@ -1,0 +1,146 @@
+// Package metrics defines syncd's Prometheus metrics (prefix syncd_) and adapts them to the
+// hook points of the upstream client and the crawl runner, so neither imports Prometheus.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/syncd/syncd/internal/checkpoint"
+	"github.com/syncd/syncd/internal/crawl"
+	"github.com/syncd/syncd/internal/upstream"
+)
+
+// Metrics holds every syncd metric in its own registry.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	upstreamRequests *prometheus.CounterVec
+	upstreamLatency  *prometheus.HistogramVec
+	limiterWait      prometheus.Histogram
+	retries          *prometheus.CounterVec
+	pages            *prometheus.CounterVec
+	offers           *prometheus.CounterVec
+	runs             *prometheus.CounterVec
+	runDuration      *prometheus.HistogramVec
+	lastCheckpoint   *prometheus.GaugeVec
+	ticksSkipped     *prometheus.CounterVec
+	pagesDiscarded   *prometheus.CounterVec
+	indexWrite       prometheus.Histogram
+	indexWriteDocs   prometheus.Counter
+}
+
+// New creates the metrics. documents, when not nil, is called at scrape time for the
+// syncd_index_documents gauge.
+func New(documents func() float64) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	m.upstreamRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_upstream_requests_total", Help: "Upstream request attempts by endpoint kind and outcome (ok, retry, error, canceled).",
+	}, []string{"kind", "outcome"})
+	m.upstreamLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syncd_upstream_request_duration_seconds", Help: "Upstream request attempt latency.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+	}, []string{"kind"})
+	m.limiterWait = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "syncd_upstream_limiter_wait_seconds", Help: "Time requests waited for the shared rate limiter.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 4, 9),
+	})
+	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_upstream_retries_total", Help: "Upstream retries by endpoint kind and reason.",
+	}, []string{"kind", "reason"})
+	m.pages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_pages_total", Help: "Pages committed to the mirror, per job.",
+	}, []string{"job"})
+	m.offers = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_offers_total", Help: "Offers seen per job and result (new, changed, unchanged, invalid).",
+	}, []string{"job", "result"})
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_runs_total", Help: "Finished runs per job and status.",
+	}, []string{"job", "status"})
+	m.runDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syncd_run_duration_seconds", Help: "Duration of finished runs per job.",
+		Buckets: prometheus.ExponentialBuckets(1, 2.5, 12),
+	}, []string{"job"})
+	m.lastCheckpoint = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "syncd_last_checkpoint_timestamp_seconds", Help: "Unix time of the last committed page per job; checkpoint age = time() - this.",
+	}, []string{"job"})
+	m.ticksSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_schedule_ticks_skipped_total", Help: "Scheduled ticks skipped because the job was still running.",
+	}, []string{"job"})
+	m.pagesDiscarded = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_pages_discarded_total", Help: "Pages fetched ahead and thrown away because a query ended early (quota spent for nothing).",
+	}, []string{"job"})
+	m.indexWrite = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "syncd_index_write_duration_seconds", Help: "Latency of index upserts (until acknowledged).",
+		Buckets: prometheus.ExponentialBuckets(0.001, 3, 10),
+	})
+	m.indexWriteDocs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "syncd_index_documents_written_total", Help: "Documents sent to the index.",
+	})
+	for _, c := range []prometheus.Collector{m.upstreamRequests, m.upstreamLatency, m.limiterWait, m.retries,
+		m.pages, m.offers, m.runs, m.runDuration, m.lastCheckpoint, m.ticksSkipped, m.pagesDiscarded, m.indexWrite, m.indexWriteDocs} {
+		f(c)
+	}
+	if documents != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "syncd_index_documents", Help: "Documents in the search index.",
+		}, documents))
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry returns the registry, for tests.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// UpstreamHooks returns the client hooks that feed the upstream metrics.
+func (m *Metrics) UpstreamHooks() upstream.Hooks {
+	return upstream.Hooks{
+		Request: func(kind upstream.Kind, outcome string, d time.Duration) {
+			m.upstreamRequests.WithLabelValues(string(kind), outcome).Inc()
+			m.upstreamLatency.WithLabelValues(string(kind)).Observe(d.Seconds())
+		},
+		LimiterWait: func(d time.Duration) { m.limiterWait.Observe(d.Seconds()) },
+		Retry: func(kind upstream.Kind, reason string) {
+			m.retries.WithLabelValues(string(kind), reason).Inc()
+		},
+	}
+}
+
+// CrawlHooks returns the runner and scheduler hooks that feed the crawl metrics.
+func (m *Metrics) CrawlHooks() crawl.Hooks {
+	return crawl.Hooks{
+		PageCommitted: func(job string, s crawl.PageStats) {
+			m.pages.WithLabelValues(job).Inc()
+			m.offers.WithLabelValues(job, "new").Add(float64(s.New))
+			m.offers.WithLabelValues(job, "changed").Add(float64(s.Changed))
+			m.offers.WithLabelValues(job, "unchanged").Add(float64(s.Unchanged))
+			m.offers.WithLabelValues(job, "invalid").Add(float64(s.Invalid))
+			m.lastCheckpoint.WithLabelValues(job).SetToCurrentTime()
+		},
+		RunFinished: func(job string, run checkpoint.Run, d time.Duration) {
+			m.runs.WithLabelValues(job, run.Status).Inc()
+			m.runDuration.WithLabelValues(job).Observe(d.Seconds())
+		},
+		IndexWrite: func(d time.Duration, docs int) {
+			m.indexWrite.Observe(d.Seconds())
+			m.indexWriteDocs.Add(float64(docs))
+		},
+		PagesDiscarded: func(job string, pages int) {
+			m.pagesDiscarded.WithLabelValues(job).Add(float64(pages))
+		},
+		TickSkipped: func(job string) { m.ticksSkipped.WithLabelValues(job).Inc() },
+	}
+}
