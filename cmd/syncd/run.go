@@ -14,8 +14,9 @@ import (
 	"github.com/syncd/syncd/internal/server"
 )
 
-// shutdownGrace bounds a graceful stop: in-flight pages get this long to finish before
-// their runs are abandoned (their cursors stay correct either way).
+// shutdownGrace bounds a graceful stop: a page already fetched gets this long to be indexed
+// and committed (its quota is spent; dropping it would spend it twice). Requests still in
+// flight are abandoned; cursors stay correct either way.
 const shutdownGrace = 8 * time.Second
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -107,7 +108,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, ready func(url string)
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: finishing in-flight pages", "grace", shutdownGrace)
+		log.Info("shutting down: committing pages already fetched, dropping requests in flight", "grace", shutdownGrace)
 	case serveErr = <-errc:
 		log.Error("http server stopped", "err", serveErr)
 	}

@@ -85,11 +85,16 @@ func QueryKey(job Job) string {
 }
 
 // describeQuery names a query in errors and logs by its kind and first required value,
-// such as `keyword keyword="T恤"`.
+// such as `keyword "T恤"` or `shop sellerOpenId="b2b-1"`.
 func describeQuery(q upstream.Query) string {
 	if e, ok := upstream.Lookup(q.Kind); ok {
 		for _, p := range e.Required {
-			if v := q.Value(p); v != "" {
+			v := q.Value(p)
+			switch {
+			case v == "":
+			case string(p) == string(q.Kind):
+				return fmt.Sprintf("%s %q", q.Kind, v)
+			default:
 				return fmt.Sprintf("%s %s=%q", q.Kind, p, v)
 			}
 		}

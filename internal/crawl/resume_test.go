@@ -83,7 +83,7 @@ func TestRunner_Run_FetchError_FailsAtOnce_CursorKept(t *testing.T) {
 	if !errors.Is(err, errBadSignature) {
 		t.Fatalf("err = %v, want the fetch error", err)
 	}
-	for _, want := range []string{"fetch page 3 of query 1/1", `keyword="kw"`, "job j"} {
+	for _, want := range []string{"fetch page 3 of query 1/1", `(keyword "kw")`, "job j"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("err %q does not say %q", err, want)
 		}
@@ -281,5 +281,36 @@ func TestRunner_Run_AlreadyRunning(t *testing.T) {
 	}
 	if h.fetcher.total() != 1 {
 		t.Errorf("%d requests, want 1: the refused run must not fetch", h.fetcher.total())
+	}
+}
+
+func TestRunner_Run_CancelDuringApply_CommitsThePage(t *testing.T) {
+	cat := catalog{"kw": pages(3, offers("a"), offers("b"), offers("c"))}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := newHarness(t, cat.serve, func(o *Options) { o.Window = 1 })
+	var applyCtxErr error
+	h.index.upsert = func(c context.Context, docs []index.Offer) error {
+		if docs[0].OfferID == "b" {
+			cancel() // shutdown while page 2 is being indexed
+			applyCtxErr = c.Err()
+		}
+		return nil
+	}
+
+	run, err := h.runner.Run(ctx, keywordJob("j", "kw"), false)
+
+	if !errors.Is(err, context.Canceled) || run.Status != checkpoint.RunInterrupted {
+		t.Fatalf("run = %+v, err = %v; want interrupted", run, err)
+	}
+	if applyCtxErr != nil {
+		t.Errorf("the index saw a cancelled context (%v); a fetched page must be applied", applyCtxErr)
+	}
+	c := h.record(t, "j").Cursor
+	if c == nil || c.Page != 3 || c.Run.Pages != 2 {
+		t.Errorf("cursor = %+v, want page 2 committed and page 3 next", c)
+	}
+	if _, ok, _ := h.store.Offer("b"); !ok {
+		t.Error("page 2 rows were not committed")
 	}
 }

@@ -131,7 +131,8 @@ func (r *Runner) release(name string) {
 // page cannot be fetched, indexed or committed, the run stops at once with status failed,
 // the cursor stays at that page, and the error names job, query and page. When ctx is
 // done, the run stops with status interrupted, the cursor stays, and the error wraps
-// ctx's error. In both cases the next Run resumes where this one stopped. Run returns an
+// ctx's error; a page already fetched is still applied and committed first (its quota is
+// spent), while requests in flight are abandoned. In both cases the next Run resumes where this one stopped. Run returns an
 // error wrapping ErrRunning if the job is already running in this Runner.
 func (r *Runner) Run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, error) {
 	if !r.claim(job.Name) {
@@ -306,7 +307,9 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		if last {
 			next.Query, next.Page = qi+1, 1
 		}
-		committed, st, err := r.applyPage(ctx, job.Name, pg, next)
+		// The page is paid for: apply it even if shutdown begins meanwhile, so that a
+		// resume does not spend quota on it again. Stop bounds the wait.
+		committed, st, err := r.applyPage(context.WithoutCancel(ctx), job.Name, pg, next)
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", where(page), err)
 		}

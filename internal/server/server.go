@@ -60,11 +60,41 @@ func New(opts Options) *Server {
 	if opts.Metrics != nil {
 		s.mux.Handle("GET /metrics", s.auth(opts.Metrics))
 	}
-	s.mux.Handle("GET /", webHandler())
-	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
+	// "/" and "/v1/" take every method: "GET /" would conflict with "/v1/" (neither is
+	// more specific), which makes ServeMux panic.
+	web := webHandler()
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+			return
+		}
+		web.ServeHTTP(w, r)
 	})
+	s.mux.HandleFunc("/v1/", s.noRoute)
 	return s
+}
+
+// noRoute answers API requests that match no route: 405 when the path has a route for
+// another method, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/v1/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+" (allowed: "+strings.Join(allow, ", ")+")")
+		return
+	}
+	writeError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
 }
 
 // ServeHTTP implements http.Handler.

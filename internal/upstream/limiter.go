@@ -36,6 +36,9 @@ func newGate(qps float64, burst, concurrency int, waited func(time.Duration)) *g
 // token is never spent by a request still queued for a slot. It returns ctx.Err() as soon as
 // ctx is done, giving back what it took. A nil error must be paired with leave.
 func (g *gate) enter(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // select below would pick a free slot at random
+	}
 	select {
 	case g.slots <- struct{}{}:
 	case <-ctx.Done():

@@ -75,6 +75,10 @@ func (cl *client) do(ctx context.Context, c call, out any) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, c.method, target, rd)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL and its password
+		}
 		return fmt.Errorf("build %s %s: %w", c.method, c.path, err)
 	}
 	if body != nil {

@@ -169,8 +169,8 @@ func validID(id string) bool {
 	return true
 }
 
-// normalize maps a document read back from Meilisearch to the Offer syncd wrote: no sources
-// is nil, as in the mirror.
+// normalize maps a document read back from Meilisearch to an Offer: Upsert writes missing
+// sources as [], and they read back as nil, whichever way they were written.
 func normalize(o index.Offer) index.Offer {
 	if len(o.Sources) == 0 {
 		o.Sources = nil

@@ -367,17 +367,6 @@ func (f *fakeMeili) finish(t *fakeTask) {
 	t.final = "succeeded"
 }
 
-// settle finishes every task that can finish, as a server would given time.
-func (f *fakeMeili) settle() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, t := range f.tasks {
-		if t.final == "" && !f.stuck[t.typ] {
-			f.finish(t)
-		}
-	}
-}
-
 // enqueue registers a task and answers 202 with the summarized task object.
 func (f *fakeMeili) enqueue(w http.ResponseWriter, indexUID *string, typ string, apply func() *fakeAPIError) {
 	t := &fakeTask{uid: int64(len(f.tasks)), indexUID: indexUID, typ: typ, enqueuedAt: time.Now().UTC(), apply: apply}

@@ -192,7 +192,7 @@
     const pmax = number(s.pmax);
     const sold = number(s.sold, true);
     if (pmin) parts.push('price >= ' + pmin);
-    if (pmax) parts.push('price <= ' + pmax);
+    if (pmax) parts.push('price <= ' + (Number(pmax) + 5));
     if (sold) parts.push('monthSold >= ' + sold);
     if (s.jxhy) parts.push('isJxhy = true');
     if (s.cat && omit !== 'cat') parts.push('categoryId = ' + quote(s.cat));

@@ -14,7 +14,7 @@ const MaxOffers = 20_000_000
 // Options configures a Server. The zero value of every field means its documented default.
 type Options struct {
 	// Offers is the catalog size; default 20,000, at most MaxOffers. A million offers
-	// build in a second or two and take about 80 MB.
+	// build in a second or two and take about 70 MB.
 	Offers int
 	// Seed selects the catalog; default (0) means 1. The same Seed and Offers give the same
 	// catalog and byte-identical answers to the same requests.
