@@ -68,6 +68,7 @@
     ui.tokenReason.textContent = getToken()
       ? 'The saved token was not accepted by this server.'
       : 'This syncd server asks for the token set as http.token in its config.';
+    ui.tokenForget.hidden = !getToken();
     if (ui.tokenPrompt.hidden) {
       ui.tokenPrompt.hidden = false;
       ui.token.value = '';
@@ -187,18 +188,21 @@
   // as if it were not selected.
   function buildFilter(s, omit) {
     const parts = [];
-    if (s.extra.trim()) parts.push('(' + s.extra.trim() + ')');
+    if (s.extra.trim()) parts.push(s.extra.trim());
     const pmin = number(s.pmin);
     const pmax = number(s.pmax);
     const sold = number(s.sold, true);
     if (pmin) parts.push('price >= ' + pmin);
-    if (pmax) parts.push('price <= ' + (Number(pmax) + 5));
+    if (pmax) parts.push('price <= ' + pmax);
     if (sold) parts.push('monthSold >= ' + sold);
     if (s.jxhy) parts.push('isJxhy = true');
     if (s.cat && omit !== 'cat') parts.push('categoryId = ' + quote(s.cat));
     if (s.src.length && omit !== 'src') {
       parts.push(s.src.length === 1 ? 'sources = ' + quote(s.src[0]) : 'sources IN [' + s.src.map(quote).join(', ') + ']');
     }
+    // The expression typed by the user is sent as is when it stands alone, so that error
+    // positions match what they typed; combined, it is parenthesised to keep its meaning.
+    if (parts.length > 1 && s.extra.trim()) parts[0] = '(' + parts[0] + ')';
     return parts.join(' AND ');
   }
 
@@ -302,6 +306,7 @@
     ui.took.textContent = '';
     ui.pageInfo.textContent = '';
     ui.prev.disabled = ui.next.disabled = true;
+    document.getElementById('pager').hidden = true;
     setLoading(false, 'error');
   }
 
@@ -423,7 +428,11 @@
       t.addEventListener('click', () => toggleSource(src, true));
       tags.append(t);
     }
-    if (o.categoryId) tags.append(el('span', { class: 'tag tag-quiet', title: 'Category id' }, '#' + o.categoryId));
+    if (o.categoryId) {
+      const c = el('button', { type: 'button', class: 'tag tag-quiet', title: `Only category ${o.categoryId}` }, '#' + o.categoryId);
+      c.addEventListener('click', () => update({ cat: o.categoryId }));
+      tags.append(c);
+    }
 
     const body = el('div', { class: 'card-body' },
       el('h3', { class: 'title-en', title: main }, main),
@@ -526,9 +535,10 @@
     const meta = el('dl', { class: 'job-meta' });
     const row = (k, ...v) => meta.append(el('div', {}, el('dt', {}, k), el('dd', {}, ...v)));
     const r = j.lastRun;
-    if (state === 'running' && j.cursor) {
+    if (j.cursor) {
+      // An unfinished run: running now, or interrupted/failed and resumable from here.
       const c = j.cursor;
-      row('Progress', `query ${c.query + 1}/${c.queries} · page ${c.page}`);
+      row(state === 'running' ? 'Progress' : 'Resumes at', `query ${c.query + 1}/${c.queries} · page ${c.page}`);
       row('So far', `${nf.format(c.offers || 0)} offers · ${nf.format(c.new || 0)} new · ${nf.format(c.changed || 0)} changed`);
     }
     if (r) {
@@ -645,6 +655,7 @@
     ui.tokenPrompt.hidden = true;
   });
   ui.tokenButton.addEventListener('click', () => {
+    ui.tokenForget.hidden = !getToken();
     ui.tokenPrompt.hidden = !ui.tokenPrompt.hidden;
     if (!ui.tokenPrompt.hidden) ui.token.focus();
   });
