@@ -10,20 +10,23 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/meilisearch/meilisearch-go"
 )
 
-// maxResponseBytes bounds every response body read (DESIGN §3 rule 6). The largest answer
-// syncd asks for is a search page of at most index.MaxLimit offers, a few megabytes.
-const maxResponseBytes = 64 << 20
-
-// client speaks the few Meilisearch REST calls syncd needs. It owns the error wording the
-// issue asks for: an unreachable server names the URL, a refused key says so, and the API
-// key never appears in an error (it is only ever sent in the Authorization header).
+// client is syncd's handle on one Meilisearch server: sm, the meilisearch-go
+// ServiceManager, makes every call the SDK can express; do makes the two it cannot (the
+// settings PATCH and the index swap, see doc.go). Both send through one *http.Client whose
+// transport compresses document batches and bounds every answer, and both report errors the
+// same way (check, apiError): an unreachable server names the URL, a refused key says so,
+// and the API key never appears in an error (it is only ever sent in the Authorization
+// header).
 type client struct {
+	sm    meilisearch.ServiceManager
 	base  string // server URL without a trailing slash; may carry a path prefix (reverse proxy)
 	where string // base with any password redacted, for messages and logs
 	key   string
-	hc    *http.Client
+	hc    *http.Client // hc's transport is a *transport
 }
 
 func newClient(rawURL, key string, hc *http.Client) (*client, error) {
@@ -41,125 +44,67 @@ func newClient(rawURL, key string, hc *http.Client) (*client, error) {
 	u.RawQuery, u.Fragment = "", ""
 	base := strings.TrimRight(u.String(), "/")
 	where := strings.TrimRight(u.Redacted(), "/")
-	return &client{base: base, where: where, key: key, hc: hc}, nil
+
+	// A copy, so that the caller's client keeps its own transport.
+	wrapped := *hc
+	wrapped.Transport = &transport{base: hc.Transport, limit: maxResponseBytes}
+	sm := meilisearch.New(base,
+		meilisearch.WithAPIKey(key),
+		meilisearch.WithCustomClient(&wrapped),
+		// Only task polls may be repeated, and wait does that itself, within the task's
+		// deadline and with the 5xx in its error. The SDK's retries (1s, 2s, 3s on 502-504)
+		// would re-send writes, outlast short deadlines and hide the status.
+		meilisearch.DisableRetries(),
+		// No WithContentEncoding: see transport.
+	)
+	return &client{sm: sm, base: base, where: where, key: key, hc: &wrapped}, nil
 }
 
-// call is one request. Path is already escaped and starts with "/".
-type call struct {
-	method string
-	path   string
-	query  url.Values
-	body   any    // encoded as JSON when not nil and raw is nil
-	raw    []byte // a pre-encoded JSON body
-	gzip   bool   // raw is gzip-compressed
-	want   int    // the expected status; 0 means 200
-}
-
-// do sends c and decodes a JSON answer into out (when out is not nil). Answers with another
-// status than c.want are *APIError, wrapped with the server URL when the key was refused.
-func (cl *client) do(ctx context.Context, c call, out any) error {
-	body := c.raw
-	if body == nil && c.body != nil {
-		var err error
-		if body, err = json.Marshal(c.body); err != nil {
-			return fmt.Errorf("encode %s %s: %w", c.method, c.path, err)
-		}
+// do sends one request the SDK cannot express (doc.go says which and why): body as JSON,
+// the API key as a Bearer token. It decodes a JSON answer into out (when out is not nil);
+// an answer with another status than want is an *APIError, like check makes of the SDK's.
+// Path is already escaped and starts with "/".
+func (cl *client) do(ctx context.Context, method, path string, body any, want int, out any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", method, path, err)
 	}
-	target := cl.base + c.path
-	if len(c.query) > 0 {
-		target += "?" + c.query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, c.method, target, rd)
+	req, err := http.NewRequestWithContext(ctx, method, cl.base+path, bytes.NewReader(data))
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // without the URL and its password
 		}
-		return fmt.Errorf("build %s %s: %w", c.method, c.path, err)
+		return fmt.Errorf("build %s %s: %w", method, path, err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		if c.gzip {
-			req.Header.Set("Content-Encoding", "gzip")
-		}
-	}
+	req.Header.Set("Content-Type", "application/json")
 	if cl.key != "" {
 		req.Header.Set("Authorization", "Bearer "+cl.key)
 	}
-	req.Header.Set("User-Agent", "syncd")
+	req.Header.Set("User-Agent", meilisearch.GetQualifiedVersion()+" syncd")
 
 	resp, err := cl.hc.Do(req)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("meilisearch %s %s: %w", c.method, c.path, ctxErr)
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is named once, by us, without the query
-			if ue.Timeout() {
-				return fmt.Errorf("meilisearch at %s did not answer %s %s in time: %w", cl.where, c.method, c.path, err)
-			}
-		}
-		return &unreachableError{where: cl.where, err: err}
+		return cl.noAnswer(ctx, method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	answer, err := io.ReadAll(resp.Body) // bounded by the transport
 	if err != nil {
-		return fmt.Errorf("read meilisearch answer to %s %s: %w", c.method, c.path, err)
-	}
-	if len(data) > maxResponseBytes {
-		return fmt.Errorf("meilisearch answer to %s %s is larger than %d bytes", c.method, c.path, maxResponseBytes)
-	}
-
-	want := c.want
-	if want == 0 {
-		want = http.StatusOK
+		return fmt.Errorf("read meilisearch answer to %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode != want {
-		return cl.apiError(c, resp.StatusCode, data)
+		var e meilisearch.APIErrorDetails
+		_ = json.Unmarshal(answer, &e) // a proxy may answer with HTML; the status still says enough
+		return cl.apiError(method, path, resp.StatusCode, string(e.Code), e.Type, e.Message, e.Link)
 	}
-	if out == nil || len(data) == 0 {
+	if out == nil || len(answer) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decode meilisearch answer to %s %s: %w", c.method, c.path, err)
+	if err := json.Unmarshal(answer, out); err != nil {
+		return fmt.Errorf("decode meilisearch answer to %s %s: %w", method, path, err)
 	}
 	return nil
 }
 
-// apiError turns an unexpected answer into an *APIError, and says plainly when the API key
-// was missing or refused.
-func (cl *client) apiError(c call, status int, data []byte) error {
-	var body struct {
-		Message string `json:"message"`
-		Code    string `json:"code"`
-		Type    string `json:"type"`
-		Link    string `json:"link"`
-	}
-	_ = json.Unmarshal(data, &body) // a proxy may answer with HTML; the status still says enough
-	ae := &APIError{Method: c.method, Path: c.path, StatusCode: status,
-		Code: body.Code, Type: body.Type, Message: cl.scrub(body.Message), Link: body.Link}
-	if status != http.StatusUnauthorized && status != http.StatusForbidden {
-		return ae
-	}
-	if cl.key == "" || ae.Code == "missing_authorization_header" {
-		return fmt.Errorf("meilisearch at %s requires an API key (set index.meilisearch.api_key): %w", cl.where, ae)
-	}
-	return fmt.Errorf("meilisearch at %s refused the API key (check index.meilisearch.api_key): %w", cl.where, ae)
-}
-
-// scrub removes the API key from text the server sent back. Meilisearch does not echo keys,
-// but a proxy in front of it might, and secrets never appear in errors (DESIGN §3 rule 8).
-func (cl *client) scrub(s string) string {
-	if len(cl.key) < 4 {
-		return s
-	}
-	return strings.ReplaceAll(s, cl.key, "[api key]")
-}
-
 // closeIdle releases idle connections of the HTTP client.
-func (cl *client) closeIdle() { cl.hc.CloseIdleConnections() }
+func (cl *client) closeIdle() { cl.sm.Close() }

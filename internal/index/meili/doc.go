@@ -19,9 +19,10 @@
 // # Settings syncd applies, and why
 //
 // Open creates the index with primary key offerId when it is missing, then reads its
-// settings and PATCHes only those that differ, waiting for the task: a settings update
-// re-indexes every document, so an unchanged index costs nothing at restart. Settings are in
-// place before the first document (Rebuild sets them on its empty temporary index too).
+// settings and PATCHes only those that differ, in one request, waiting for the task: a
+// settings update re-indexes every document, so an unchanged index costs nothing at restart.
+// Settings are in place before the first document (Rebuild sets them on its empty temporary
+// index too).
 //
 //   - searchableAttributes ["subjectTrans", "subject"]: only titles are searched; the image
 //     URL, ids and numbers are not text. Order matters to the attribute ranking rule: most
@@ -58,9 +59,10 @@
 //
 // # Writes and the checkpoint
 //
-// Upsert sends documents with POST /indexes/{uid}/documents?primaryKey=offerId as gzip
-// JSON, Options.BatchSize (10,000) documents or 32 MiB per request, at most four requests
-// ahead of the tasks acknowledged, and returns nil only when every task succeeded: a failed
+// Upsert sends documents with AddDocuments (POST /indexes/{uid}/documents?primaryKey=offerId)
+// as gzip JSON, Options.BatchSize (10,000) documents or 32 MiB per request, at most four
+// requests ahead of the tasks acknowledged, polls each task with GetTask (backing off from
+// Options.PollInterval to 1s), and returns nil only when every task succeeded: a failed
 // task is a *TaskError with Meilisearch's message, a task still running after
 // Options.TaskTimeout wraps ErrTaskTimeout, and in both cases the crawl runner keeps its
 // cursor (DESIGN §3 rule 1). Documents are replaced, never partially updated, so an
@@ -74,10 +76,10 @@
 // facetDistribution (booleans "true"/"false"), limit and offset as given, and
 // matchingStrategy "all": every query word must match, as on bleve. Result.Total is
 // estimatedTotalHits (capped at maxTotalHits): exact for filters and empty queries,
-// documented by Meilisearch as an estimate for text queries. Known differences from the bleve backend: string equality in filters is
-// case-insensitive; English words are not stemmed (plurals match through typo tolerance
-// from six letters, and the last query word matches as a prefix); a facet reports at most
-// 100 values (faceting.maxValuesPerFacet).
+// documented by Meilisearch as an estimate for text queries. Known differences from the
+// bleve backend: string equality in filters is case-insensitive; English words are not
+// stemmed (plurals match through typo tolerance from six letters, and the last query word
+// matches as a prefix); a facet reports at most 100 values (faceting.maxValuesPerFacet).
 //
 // # Rebuild
 //
@@ -95,20 +97,53 @@
 // "… requires an API key"; other answers are *APIError with Meilisearch's code and message.
 // Any password in the URL is redacted.
 //
-// # Why not meilisearch-go
+// # meilisearch-go, and the two requests made without it
 //
-// Version 0.37.0 of the SDK types filterableAttributes as a list of strings, so it can
-// neither send granular rules nor read them back (GetSettings fails to decode them); its
-// TypoTolerance always sends minWordSizeForTypos, zeros included; and its gzip option
-// decodes every response as gzip whatever its Content-Encoding. Settings needed raw requests
-// anyway, so one small client (client.go) serves the dozen calls syncd makes, with one error
-// path, bounded response bodies (DESIGN §3 rule 6) and transparent response compression.
+// The backend talks to Meilisearch through github.com/meilisearch/meilisearch-go (v0.37.0),
+// created with meilisearch.New(url, WithAPIKey, WithCustomClient, DisableRetries): Health
+// and Version; GetIndex, CreateIndex, DeleteIndex and ListIndexes; the per-setting getters
+// GetSearchableAttributes, GetLocalizedAttributes, GetFilterableAttributes,
+// GetSortableAttributes, GetRankingRules, GetTypoTolerance and GetPagination; AddDocuments,
+// DeleteDocuments, GetDocument, GetStats and Search; and GetTask for every wait. SDK errors
+// (*meilisearch.Error) are turned into the errors described under Errors (client.check),
+// never shown as they are: the SDK's messages repeat response bodies and name no server.
+//
+// Two requests are plain HTTP (client.do), each because of a limitation in the SDK's code:
+//
+//   - PATCH /indexes/{uid}/settings. UpdateSettings takes a Settings whose
+//     FilterableAttributes is a []string, so it cannot send granular rules, and whose
+//     TypoTolerance always serializes enabled, disableOnWords and disableOnAttributes, zero
+//     values included, so setting disableOnNumbers and minWordSizeForTypos would also turn
+//     typo tolerance off and reset the two lists (unless syncd read them and wrote them
+//     back, racing an operator's edit). The per-setting updaters (UpdateFilterableAttributes
+//     with granular rules, UpdateTypoTolerance, ...) can each express one setting, but as up
+//     to seven settings tasks, each of which may re-index every document; one PATCH is one
+//     task. GetSettings cannot read the settings back either (decoding granular rules into
+//     []string fails), hence the per-setting getters.
+//   - POST /swap-indexes. SwapIndexes always sends "rename": false, a field added in
+//     Meilisearch 1.18, and 1.15 to 1.17 reject unknown fields, so the SDK's swap fails on
+//     servers syncd supports. When MinVersion reaches 1.18, SwapIndexes can replace it.
+//
+// Three SDK features are left out on purpose. WithContentEncoding compresses every request
+// and then decodes every answer, error answers included, as compressed without looking at
+// its Content-Encoding (only the SDK's NDJSON streaming path checks
+// responseUsesClientEncoding), so an uncompressed answer, from a reverse proxy, a load
+// balancer's error page or a server that ignores Accept-Encoding, fails to decode and loses
+// Meilisearch's error code. Instead the HTTP client's transport (transport.go) gzips
+// document batches only, and net/http asks for compressed answers and decompresses those
+// that are; the same transport bounds every answer to 64 MiB (DESIGN §3 rule 6), which the
+// SDK, reading bodies with io.ReadAll, does not. The SDK's retries (on 502-504, up to three,
+// after 1s, 2s, 3s) are disabled: they would re-send writes and outlast short task
+// deadlines, and only task polls are worth repeating, which wait does within its deadline.
+// WaitForTask is not used: it polls at a fixed interval and gives up on the first failed
+// poll.
 //
 // # Tests
 //
 // The contract tests run against fakeMeili, an httptest server that follows the documented
 // REST API for these calls (routes, status codes, task objects and transitions, error
-// objects, authentication, settings normalisation). meili_real_test.go runs the indextest
+// objects, authentication, settings normalisation, compressed answers, and the 1.15
+// swap-indexes body, which has no "rename"). meili_real_test.go runs the indextest
 // conformance suite and a few server-specific checks against a real server when
 // SYNCD_MEILI_URL (and SYNCD_MEILI_KEY) is set; see README.md.
 package meili

@@ -2,11 +2,11 @@ package meili
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
+
+	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/syncd/syncd/internal/index"
 )
@@ -15,13 +15,14 @@ import (
 // (100 MB, --http-payload-size-limit), whatever BatchSize says.
 const maxBatchBytes = 32 << 20
 
-// Upsert adds or replaces docs by offerId: POST /indexes/{uid}/documents?primaryKey=offerId
-// with gzip-compressed JSON, in batches of Options.BatchSize, then waits for every task. It
-// returns nil only when every task succeeded, so the caller may advance its cursor (DESIGN
-// §3 rule 1); a failed task is a *TaskError with Meilisearch's message, a task still running
-// after Options.TaskTimeout wraps ErrTaskTimeout. Either way a subset may have been applied
-// and the caller retries the whole slice: replacing by primary key is idempotent, including
-// a page re-sent after a crash between enqueue and cursor commit.
+// Upsert adds or replaces docs by offerId with the SDK's AddDocuments (POST
+// /indexes/{uid}/documents?primaryKey=offerId), as gzip-compressed JSON in batches of
+// Options.BatchSize, then waits for every task. It returns nil only when every task
+// succeeded, so the caller may advance its cursor (DESIGN §3 rule 1); a failed task is a
+// *TaskError with Meilisearch's message, a task still running after Options.TaskTimeout
+// wraps ErrTaskTimeout. Either way a subset may have been applied and the caller retries the
+// whole slice: replacing by primary key is idempotent, including a page re-sent after a
+// crash between enqueue and cursor commit.
 //
 // Documents are replaced, never partially updated: an optional field that disappeared
 // upstream (jxhyPrice, categoryId) must disappear from the index too, and unchanged offers
@@ -61,25 +62,28 @@ func (ix *Index) upsertTo(ctx context.Context, uid string, docs []index.Offer) e
 	return p.drain(ctx)
 }
 
-// sendBatch enqueues b's documents into index uid (when there are any) and resets b.
+// sendBatch enqueues b's documents into index uid (when there are any) and resets b. The
+// batch goes to AddDocuments as encoded JSON ([]byte is sent as is), compressed by the
+// transport.
 func (ix *Index) sendBatch(ctx context.Context, p *pipeline, uid string, b *batch) error {
 	if b.n == 0 {
 		return nil
 	}
-	body, err := b.gzip()
-	if err != nil {
-		return err
-	}
-	n := b.n
-	b.reset()
-	ix.log.Debug("sending documents", "uid", uid, "documents", n, "bytes", len(body))
-	return p.add(ctx, call{method: "POST", path: "/indexes/" + uid + "/documents",
-		query: url.Values{"primaryKey": {PrimaryKey}}, raw: body, gzip: true})
+	body := b.json()
+	ix.log.Debug("sending documents", "uid", uid, "documents", b.n, "bytes", len(body))
+	pk := PrimaryKey
+	err := p.add(ctx, func(ctx context.Context) (*meilisearch.TaskInfo, error) {
+		// A fresh IndexManager per call: AddDocuments stores the primary key in it, so a
+		// shared one would be a data race between concurrent Upserts.
+		return ix.cl.sm.Index(uid).AddDocuments(withCompressedBody(ctx), body, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+	})
+	b.reset() // only now: body is b's buffer
+	return err
 }
 
-// Delete removes the offers with the ids (POST /indexes/{uid}/documents/delete-batch) and
-// waits for the tasks, like Upsert. Absent ids, and ids no Meilisearch document can have,
-// are not an error.
+// Delete removes the offers with the ids with the SDK's DeleteDocuments (POST
+// /indexes/{uid}/documents/delete-batch) and waits for the tasks, like Upsert. Absent ids,
+// and ids no Meilisearch document can have, are not an error.
 func (ix *Index) Delete(ctx context.Context, ids []string) error {
 	var valid []string
 	for _, id := range ids {
@@ -90,7 +94,10 @@ func (ix *Index) Delete(ctx context.Context, ids []string) error {
 	p := &pipeline{ix: ix}
 	for start := 0; start < len(valid); start += ix.opts.BatchSize {
 		chunk := valid[start:min(start+ix.opts.BatchSize, len(valid))]
-		if err := p.add(ctx, call{method: "POST", path: "/indexes/" + ix.uid + "/documents/delete-batch", body: chunk}); err != nil {
+		err := p.add(ctx, func(ctx context.Context) (*meilisearch.TaskInfo, error) {
+			return ix.cl.sm.Index(ix.uid).DeleteDocuments(ctx, chunk, nil)
+		})
+		if err != nil {
 			return fmt.Errorf("delete %d offers from %q: %w", len(ids), ix.uid, err)
 		}
 	}
@@ -129,24 +136,10 @@ func (b *batch) add(o index.Offer) error {
 
 func (b *batch) full() bool { return b.n >= b.max || b.buf.Len() >= maxBatchBytes }
 
-// gzip returns the batch as a gzip-compressed JSON array. BestSpeed keeps most of the
-// bandwidth saving of offer JSON at a fraction of the CPU of the default level.
-func (b *batch) gzip() ([]byte, error) {
-	var out bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&out, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(b.buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("compress documents: %w", err)
-	}
-	if _, err := zw.Write([]byte{']'}); err != nil {
-		return nil, fmt.Errorf("compress documents: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress documents: %w", err)
-	}
-	return out.Bytes(), nil
+// json returns the batch as one JSON array. It stays valid until reset.
+func (b *batch) json() []byte {
+	b.buf.WriteByte(']')
+	return b.buf.Bytes()
 }
 
 func (b *batch) reset() {

@@ -1,9 +1,14 @@
 package meili
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/meilisearch/meilisearch-go"
 )
 
 // ErrTaskTimeout is wrapped by the error of a call that waited longer than its deadline
@@ -63,6 +68,83 @@ func describeTask(uid int64, typ, indexUID string) string {
 		return fmt.Sprintf("%d (%s)", uid, typ)
 	}
 	return fmt.Sprintf("%d (%s on %q)", uid, typ, indexUID)
+}
+
+// sdkNoMessage is what meilisearch-go puts in Error.APIError.Message when the answer carried
+// no Meilisearch error object.
+const sdkNoMessage = "empty meilisearch message"
+
+// check turns an error of a meilisearch-go call into syncd's: an answer with an unexpected
+// status is an *APIError (behind "refused the API key" or "requires an API key" for 401 and
+// 403), no answer at all is "meilisearch at <url> is unreachable", and the context's error
+// stays in the chain. The SDK's own message is never shown: it repeats the response body,
+// and says nothing about which server or what to fix. Errors that are not the SDK's (an
+// answer over maxResponseBytes, worded by the transport) pass through. check(ctx, nil) is nil.
+func (cl *client) check(ctx context.Context, err error) error {
+	var me *meilisearch.Error
+	if err == nil || !errors.As(err, &me) {
+		return err
+	}
+	method := me.Method
+	path, _, _ := strings.Cut(me.Endpoint, "?") // the query is noise in messages
+	switch me.ErrCode {
+	case meilisearch.APIError, meilisearch.APIErrorWithoutMessage:
+		msg := me.APIError.Message
+		if msg == sdkNoMessage {
+			msg = ""
+		}
+		return cl.apiError(method, path, me.StatusCode, string(me.APIError.Code), me.APIError.Type, msg, me.APIError.Link)
+	case meilisearch.CommunicationError, meilisearch.TimeoutError:
+		return cl.noAnswer(ctx, method, path, me.OriginError)
+	case meilisearch.ErrCodeResponseUnmarshalBody:
+		return fmt.Errorf("decode meilisearch answer to %s %s: %w", method, path, me.OriginError)
+	case meilisearch.ErrCodeMarshalRequest:
+		return fmt.Errorf("encode %s %s: %w", method, path, me.OriginError)
+	}
+	return fmt.Errorf("meilisearch %s %s: %w", method, path, err)
+}
+
+// apiError makes an *APIError of an answer with an unexpected status, and says plainly
+// when the API key was missing or refused.
+func (cl *client) apiError(method, path string, status int, code, typ, msg, link string) error {
+	ae := &APIError{Method: method, Path: path, StatusCode: status,
+		Code: code, Type: typ, Message: cl.scrub(msg), Link: link}
+	if status != http.StatusUnauthorized && status != http.StatusForbidden {
+		return ae
+	}
+	if cl.key == "" || ae.Code == "missing_authorization_header" {
+		return fmt.Errorf("meilisearch at %s requires an API key (set index.meilisearch.api_key): %w", cl.where, ae)
+	}
+	return fmt.Errorf("meilisearch at %s refused the API key (check index.meilisearch.api_key): %w", cl.where, ae)
+}
+
+// noAnswer explains a request that got no HTTP answer: the caller's context ended, the
+// server did not answer in time, or it could not be reached. err comes from http.Client.Do;
+// its *url.Error is dropped because it repeats the URL, password included.
+func (cl *client) noAnswer(ctx context.Context, method, path string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("meilisearch %s %s: %w", method, path, ctxErr)
+	}
+	if err == nil {
+		err = errors.New("no answer")
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+		if ue.Timeout() {
+			return fmt.Errorf("meilisearch at %s did not answer %s %s in time: %w", cl.where, method, path, err)
+		}
+	}
+	return &unreachableError{where: cl.where, err: err}
+}
+
+// scrub removes the API key from text the server sent back. Meilisearch does not echo keys,
+// but a proxy in front of it might, and secrets never appear in errors (DESIGN §3 rule 8).
+func (cl *client) scrub(s string) string {
+	if len(cl.key) < 4 {
+		return s
+	}
+	return strings.ReplaceAll(s, cl.key, "[api key]")
 }
 
 // unreachableError is a request that got no HTTP answer at all.

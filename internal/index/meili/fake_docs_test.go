@@ -168,6 +168,9 @@ func (f *fakeMeili) search(w http.ResponseWriter, r *http.Request) {
 	if !f.decode(w, r, &body) {
 		return
 	}
+	// An explicit null search parameter means the same as an absent one to Meilisearch
+	// (meilisearch-go always sends "hybrid": null); record the request as the server reads it.
+	maps.DeleteFunc(body, func(_ string, v json.RawMessage) bool { return string(v) == "null" })
 	f.searches = append(f.searches, body)
 	if f.searchErr != nil {
 		writeJSON(w, 400, f.searchErr)

@@ -1,6 +1,7 @@
 package meili
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -23,7 +24,9 @@ import (
 // typoTolerance comes back complete). Tasks run in enqueue order and take effect only when
 // they reach "succeeded", so what the client observes is what a real server would show.
 // It does not implement real search: it returns stored documents in offerId order, with
-// facet counts, and records each request so tests can check the mapping.
+// facet counts, and records each request so tests can check the mapping. Like Meilisearch,
+// it compresses its answers when the request accepts gzip (net/http's transport asks for it
+// and decompresses transparently), and reads gzip-compressed document payloads.
 //
 // Problems with what the client sent (a document field of the wrong type, a missing
 // primaryKey parameter, an unknown route) are answered like Meilisearch would and recorded
@@ -48,6 +51,7 @@ type fakeMeili struct {
 	swaps       [][]string
 	problems    []string
 	authHeaders []string
+	compressed  int // answers sent gzip-compressed
 }
 
 type fakeIndex struct {
@@ -113,6 +117,7 @@ func newFake(t *testing.T, opts ...fakeOption) *fakeMeili {
 	f.route(mux, "GET /indexes/{uid}", f.getIndex)
 	f.route(mux, "DELETE /indexes/{uid}", f.deleteIndex)
 	f.route(mux, "GET /indexes/{uid}/settings", f.getSettings)
+	f.route(mux, "GET /indexes/{uid}/settings/{setting}", f.getSetting)
 	f.route(mux, "PATCH /indexes/{uid}/settings", f.patchSettings)
 	f.route(mux, "POST /indexes/{uid}/documents", f.addDocuments)
 	f.route(mux, "GET /indexes/{uid}/documents/{id}", f.getDocument)
@@ -132,6 +137,14 @@ func newFake(t *testing.T, opts ...fakeOption) *fakeMeili {
 		f.calls = append(f.calls, r.Method+" "+r.URL.Path)
 		f.authHeaders = append(f.authHeaders, r.Header.Get("Authorization"))
 		f.mu.Unlock()
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			f.mu.Lock()
+			f.compressed++
+			f.mu.Unlock()
+			gw := &gzipResponseWriter{ResponseWriter: w, zw: gzip.NewWriter(w)}
+			defer gw.zw.Close()
+			w = gw
+		}
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {
@@ -248,6 +261,28 @@ func (f *fakeMeili) getSettings(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// getSetting serves GET /indexes/{uid}/settings/{setting}, one setting by its route name
+// ("typo-tolerance" is typoTolerance), as the SDK's per-setting getters read them.
+func (f *fakeMeili) getSetting(w http.ResponseWriter, r *http.Request) {
+	ix := f.index(w, r)
+	if ix == nil {
+		return
+	}
+	parts := strings.Split(r.PathValue("setting"), "-")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	v, ok := ix.settings[strings.Join(parts, "")]
+	if !ok {
+		f.problem("unknown setting route %s", r.URL.Path)
+		writeJSON(w, 404, fakeAPIError{Message: "Not found.", Code: "not_found", Type: "invalid_request"})
+		return
+	}
+	writeJSON(w, 200, v)
+}
+
 func (f *fakeMeili) patchSettings(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("uid")
 	var patch map[string]json.RawMessage
@@ -297,12 +332,27 @@ func mergeSetting(name string, old, patch json.RawMessage) json.RawMessage {
 }
 
 func (f *fakeMeili) swapIndexes(w http.ResponseWriter, r *http.Request) {
+	var raw []map[string]json.RawMessage
+	if !f.decode(w, r, &raw) {
+		return
+	}
+	// Meilisearch rejects unknown fields in a swap; "rename" exists from 1.18 on.
+	for _, s := range raw {
+		for k := range s {
+			if k == "indexes" || (k == "rename" && !versionBefore(f.version, 1, 18)) {
+				continue
+			}
+			f.problem("swap-indexes: unknown field %q for Meilisearch %s", k, f.version)
+			writeJSON(w, 400, fakeAPIError{Message: "Unknown field `" + k + "`: expected one of `indexes`",
+				Code: "bad_request", Type: "invalid_request"})
+			return
+		}
+	}
 	var body []struct {
 		Indexes []string `json:"indexes"`
 	}
-	if !f.decode(w, r, &body) {
-		return
-	}
+	data, _ := json.Marshal(raw)
+	_ = json.Unmarshal(data, &body)
 	for _, s := range body {
 		if len(s.Indexes) != 2 {
 			f.problem("swap-indexes: %v is not a pair", s.Indexes)
@@ -409,6 +459,28 @@ func (f *fakeMeili) problemList() []string {
 	defer f.mu.Unlock()
 	return slices.Clone(f.problems)
 }
+
+// versionBefore reports whether version ("1.15.2") is older than major.minor.
+func versionBefore(version string, major, minor int) bool {
+	var ma, mi int
+	_, _ = fmt.Sscanf(version, "%d.%d", &ma, &mi)
+	return ma < major || (ma == major && mi < minor)
+}
+
+// gzipResponseWriter compresses an answer, as Meilisearch does for a request that accepts
+// gzip.
+type gzipResponseWriter struct {
+	http.ResponseWriter
+	zw *gzip.Writer
+}
+
+func (g *gzipResponseWriter) WriteHeader(status int) {
+	g.Header().Set("Content-Encoding", "gzip")
+	g.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *gzipResponseWriter) Write(b []byte) (int, error) { return g.zw.Write(b) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/syncd/syncd/internal/index"
 )
@@ -52,7 +53,9 @@ type Options struct {
 	// BatchSize is the most documents sent in one request (default 10000). Batches are also
 	// cut at 32 MiB of JSON, well below Meilisearch's default 100 MB payload limit.
 	BatchSize int
-	// HTTPClient sends every request (default: a client with a 1 minute timeout).
+	// HTTPClient sends every request (default: a client with a 1 minute timeout). Open uses
+	// a copy of it whose transport wraps HTTPClient.Transport, to compress document batches
+	// and bound the size of answers; HTTPClient itself is not modified.
 	HTTPClient *http.Client
 	// Logger receives settings changes, rebuild progress and retried polls (default: none).
 	Logger *slog.Logger
@@ -109,7 +112,8 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc, ix.ownsHC = &http.Client{Timeout: defaultHTTPTimeout}, true
+		tr := http.DefaultTransport.(*http.Transport).Clone() // so that Close closes only ours
+		hc, ix.ownsHC = &http.Client{Timeout: defaultHTTPTimeout, Transport: tr}, true
 	}
 	cl, err := newClient(opts.URL, opts.APIKey, hc)
 	if err != nil {
@@ -125,8 +129,8 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 }
 
 func (ix *Index) open(ctx context.Context) error {
-	var health struct{ Status string }
-	if err := ix.cl.do(ctx, call{method: "GET", path: "/health"}, &health); err != nil {
+	health, err := ix.cl.sm.Health(ctx)
+	if err = ix.cl.check(ctx, err); err != nil {
 		return err
 	}
 	if health.Status != "available" {
@@ -144,10 +148,8 @@ func (ix *Index) open(ctx context.Context) error {
 // checkVersion fails early, and clearly, on a server too old for syncd's settings (which it
 // would otherwise reject with "unknown field" errors).
 func (ix *Index) checkVersion(ctx context.Context) error {
-	var v struct {
-		PkgVersion string `json:"pkgVersion"`
-	}
-	if err := ix.cl.do(ctx, call{method: "GET", path: "/version"}, &v); err != nil {
+	v, err := ix.cl.sm.Version(ctx)
+	if err = ix.cl.check(ctx, err); err != nil {
 		return err
 	}
 	var major, minor int
@@ -164,17 +166,15 @@ func (ix *Index) checkVersion(ctx context.Context) error {
 // ensureIndex creates index uid with primary key offerId unless it exists, and checks the
 // primary key of an existing one.
 func (ix *Index) ensureIndex(ctx context.Context, uid string) error {
-	var info struct {
-		PrimaryKey *string `json:"primaryKey"`
-	}
-	err := ix.cl.do(ctx, call{method: "GET", path: "/indexes/" + uid}, &info)
+	info, err := ix.cl.sm.GetIndex(ctx, uid)
+	err = ix.cl.check(ctx, err)
 	switch {
 	case err == nil:
-		// An index created elsewhere without a primary key gets it from the first document
-		// batch, which always names it.
-		if info.PrimaryKey != nil && *info.PrimaryKey != PrimaryKey {
+		// An index created elsewhere without a primary key (null, read as "") gets it from
+		// the first document batch, which always names it.
+		if info.PrimaryKey != "" && info.PrimaryKey != PrimaryKey {
 			return fmt.Errorf("index %q has primary key %q, syncd needs %q: delete the index or use another index uid",
-				uid, *info.PrimaryKey, PrimaryKey)
+				uid, info.PrimaryKey, PrimaryKey)
 		}
 		return nil
 	case !hasCode(err, "index_not_found"):
@@ -187,8 +187,8 @@ func (ix *Index) ensureIndex(ctx context.Context, uid string) error {
 // existsOK.
 func (ix *Index) createIndex(ctx context.Context, uid string, existsOK bool) error {
 	ix.log.Info("creating meilisearch index", "uid", uid)
-	ti, err := ix.enqueue(ctx, call{method: "POST", path: "/indexes",
-		body: map[string]string{"uid": uid, "primaryKey": PrimaryKey}})
+	sum, err := ix.cl.sm.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: PrimaryKey})
+	ti, err := ix.enqueued(ctx, sum, err)
 	if err == nil {
 		err = ix.wait(ctx, ti, ix.opts.TaskTimeout)
 	}
@@ -205,10 +205,10 @@ func (ix *Index) createIndex(ctx context.Context, uid string, existsOK bool) err
 // Get returns the offer with the id, or index.ErrNotFound.
 func (ix *Index) Get(ctx context.Context, offerID string) (index.Offer, error) {
 	if !validID(offerID) {
-		return index.Offer{}, index.ErrNotFound // Meilisearch cannot hold such an id
+		return index.Offer{}, index.ErrNotFound // Meilisearch cannot hold such an id (nor does it need escaping)
 	}
 	var o index.Offer
-	err := ix.cl.do(ctx, call{method: "GET", path: "/indexes/" + ix.uid + "/documents/" + url.PathEscape(offerID)}, &o)
+	err := ix.cl.check(ctx, ix.cl.sm.Index(ix.uid).GetDocument(ctx, offerID, nil, &o))
 	if hasCode(err, "document_not_found") {
 		return index.Offer{}, index.ErrNotFound
 	}
@@ -220,13 +220,11 @@ func (ix *Index) Get(ctx context.Context, offerID string) (index.Offer, error) {
 
 // Count returns the number of documents in the index, as of the last succeeded task.
 func (ix *Index) Count(ctx context.Context) (uint64, error) {
-	var stats struct {
-		NumberOfDocuments uint64 `json:"numberOfDocuments"`
-	}
-	if err := ix.cl.do(ctx, call{method: "GET", path: "/indexes/" + ix.uid + "/stats"}, &stats); err != nil {
+	stats, err := ix.cl.sm.Index(ix.uid).GetStats(ctx, nil)
+	if err = ix.cl.check(ctx, err); err != nil {
 		return 0, fmt.Errorf("count documents of %q: %w", ix.uid, err)
 	}
-	return stats.NumberOfDocuments, nil
+	return uint64(max(stats.NumberOfDocuments, 0)), nil
 }
 
 // Close releases idle connections of the HTTP client Open created. The server and its

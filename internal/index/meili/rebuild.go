@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/syncd/syncd/internal/index"
 )
@@ -17,7 +20,7 @@ import (
 //  1. delete temporary indexes left by an interrupted earlier Rebuild;
 //  2. create "<uid>_rebuild_<unix>" and apply syncd's settings to it before any document;
 //  3. stream src into it in batches, waiting for every task;
-//  4. swap it with the live index (POST /swap-indexes), atomically for searches;
+//  4. swap it with the live index (POST /swap-indexes, see swap), atomically for searches;
 //  5. delete the temporary index, which now holds the old documents.
 //
 // Until step 4 succeeds searches see the old documents; on any error before it the temporary
@@ -55,8 +58,7 @@ func (ix *Index) rebuild(ctx context.Context, src index.Source) error {
 	}
 	log.Info("temporary index filled; swapping", "documents", n)
 
-	ti, err := ix.enqueue(ctx, call{method: "POST", path: "/swap-indexes",
-		body: []map[string][]string{{"indexes": {ix.uid, tmp}}}})
+	ti, err := ix.swap(ctx, ix.uid, tmp)
 	if err != nil {
 		return ix.discard(ctx, tmp, fmt.Errorf("swap %q and %q: %w", ix.uid, tmp, err))
 	}
@@ -123,9 +125,21 @@ func (ix *Index) discard(ctx context.Context, tmp string, cause error) error {
 	return cause
 }
 
+// swap enqueues the swap of indexes a and b: POST /swap-indexes [{"indexes": [a, b]}]. This
+// is one of the two calls made without the SDK (doc.go): its SwapIndexes always sends
+// "rename": false, a field Meilisearch added in 1.18, and Meilisearch 1.15 to 1.17, which
+// syncd supports, reject a swap with an unknown field (bad_request).
+func (ix *Index) swap(ctx context.Context, a, b string) (taskInfo, error) {
+	var ti taskInfo
+	body := []map[string][]string{{"indexes": {a, b}}}
+	err := ix.cl.do(ctx, http.MethodPost, "/swap-indexes", body, http.StatusAccepted, &ti)
+	return ti, err
+}
+
 // deleteIndex deletes index uid and waits; an index that does not exist is not an error.
 func (ix *Index) deleteIndex(ctx context.Context, uid string) error {
-	ti, err := ix.enqueue(ctx, call{method: "DELETE", path: "/indexes/" + uid})
+	sum, err := ix.cl.sm.DeleteIndex(ctx, uid)
+	ti, err := ix.enqueued(ctx, sum, err)
 	if hasCode(err, "index_not_found") {
 		return nil
 	}
@@ -145,15 +159,9 @@ func (ix *Index) deleteIndex(ctx context.Context, uid string) error {
 // deleteLeftovers deletes the temporary indexes of earlier rebuilds: prefix and a unix time.
 func (ix *Index) deleteLeftovers(ctx context.Context, prefix string) error {
 	var stale []string
-	for offset := 0; ; {
-		var page struct {
-			Results []struct {
-				UID string `json:"uid"`
-			} `json:"results"`
-			Total int `json:"total"`
-		}
-		q := map[string][]string{"offset": {strconv.Itoa(offset)}, "limit": {"100"}}
-		if err := ix.cl.do(ctx, call{method: "GET", path: "/indexes", query: q}, &page); err != nil {
+	for offset := int64(0); ; {
+		page, err := ix.cl.sm.ListIndexes(ctx, &meilisearch.IndexesQuery{Offset: offset, Limit: 100})
+		if err = ix.cl.check(ctx, err); err != nil {
 			return fmt.Errorf("list indexes: %w", err)
 		}
 		for _, r := range page.Results {
@@ -161,7 +169,7 @@ func (ix *Index) deleteLeftovers(ctx context.Context, prefix string) error {
 				stale = append(stale, r.UID)
 			}
 		}
-		offset += len(page.Results)
+		offset += int64(len(page.Results))
 		if len(page.Results) == 0 || offset >= page.Total {
 			break
 		}

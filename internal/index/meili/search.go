@@ -2,41 +2,25 @@ package meili
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/meilisearch/meilisearch-go"
+
 	"github.com/syncd/syncd/internal/index"
 )
 
-// searchRequest is the body of POST /indexes/{uid}/search.
-type searchRequest struct {
-	Q      string   `json:"q"`
-	Filter string   `json:"filter,omitempty"`
-	Sort   []string `json:"sort,omitempty"`
-	Facets []string `json:"facets,omitempty"`
-	Limit  int      `json:"limit"`
-	Offset int      `json:"offset"`
-	// MatchingStrategy "all": a document matches only if it has every query word, as on
-	// the bleve backend. Meilisearch's default ("last") drops words from the end of the
-	// query until something matches, which turns "cotton shirt" into "cotton".
-	MatchingStrategy string `json:"matchingStrategy"`
-}
-
-// searchResponse is the part of the search answer syncd reads.
-type searchResponse struct {
-	Hits               []index.Offer             `json:"hits"`
-	EstimatedTotalHits int                       `json:"estimatedTotalHits"`
-	FacetDistribution  map[string]map[string]int `json:"facetDistribution"`
-}
-
-// Search runs q. The query is validated by index.Query.Validate first, so a bad filter, sort
-// or facet is the same *index.QueryError as on the bleve backend and never reaches the
-// server; the validated filter string is then passed through unchanged (it is Meilisearch
-// syntax already). Every query word must match (matchingStrategy "all"). Sorts map to
-// "field:asc|desc" (relevance when none), facets to
-// facetDistribution (booleans as "true"/"false"), Limit and Offset pass through.
+// Search runs q with the SDK's Search (POST /indexes/{uid}/search). The query is validated
+// by index.Query.Validate first, so a bad filter, sort or facet is the same
+// *index.QueryError as on the bleve backend and never reaches the server; the validated
+// filter string is then passed through unchanged (it is Meilisearch syntax already). Every
+// query word must match (matchingStrategy "all", as on the bleve backend: Meilisearch's
+// default, "last", drops words from the end of the query until something matches, which
+// turns "cotton shirt" into "cotton"). Sorts map to "field:asc|desc" (relevance when none),
+// facets to facetDistribution (booleans as "true"/"false"), Limit and Offset pass through.
 //
 // Total is Meilisearch's estimatedTotalHits, capped at maxTotalHits: exact for filters and
 // empty queries, documented as an estimate for text queries; exhaustive counts would need
@@ -46,27 +30,40 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	req := searchRequest{Q: q.Text, Filter: q.Filter, Facets: q.Facets, Limit: q.Limit, Offset: q.Offset,
-		MatchingStrategy: "all"}
+	req := &meilisearch.SearchRequest{Query: q.Text, Facets: q.Facets, Limit: int64(q.Limit), Offset: int64(q.Offset),
+		MatchingStrategy: meilisearch.All}
+	if q.Filter != "" {
+		req.Filter = q.Filter // a nil interface when there is none: omitted, not ""
+	}
 	for _, s := range q.Sort {
 		req.Sort = append(req.Sort, s.String())
 	}
 	start := time.Now()
-	var resp searchResponse
-	if err := ix.cl.do(ctx, call{method: "POST", path: "/indexes/" + ix.uid + "/search", body: req}, &resp); err != nil {
+	resp, err := ix.cl.sm.Index(ix.uid).Search(ctx, q.Text, req)
+	took := time.Since(start)
+	if err = ix.cl.check(ctx, err); err != nil {
 		if qe := queryError(err); qe != nil {
 			return nil, qe
 		}
 		return nil, fmt.Errorf("search %q: %w", ix.uid, err)
 	}
-	res := &index.Result{Total: resp.EstimatedTotalHits, Hits: resp.Hits, Took: time.Since(start)}
-	for i := range res.Hits {
+	res := &index.Result{Total: int(resp.EstimatedTotalHits), Hits: make([]index.Offer, len(resp.Hits)), Took: took}
+	for i, h := range resp.Hits {
+		if err := h.DecodeInto(&res.Hits[i]); err != nil {
+			return nil, fmt.Errorf("search %q: decode hit %d: %w", ix.uid, i, err)
+		}
 		res.Hits[i] = normalize(res.Hits[i])
 	}
 	if len(q.Facets) > 0 {
+		var dist map[string]map[string]int
+		if len(resp.FacetDistribution) > 0 {
+			if err := json.Unmarshal(resp.FacetDistribution, &dist); err != nil {
+				return nil, fmt.Errorf("search %q: decode facetDistribution: %w", ix.uid, err)
+			}
+		}
 		res.Facets = make(map[string]map[string]int, len(q.Facets))
 		for _, f := range q.Facets {
-			res.Facets[f] = resp.FacetDistribution[f]
+			res.Facets[f] = dist[f]
 			if res.Facets[f] == nil {
 				res.Facets[f] = map[string]int{}
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 
 	"github.com/syncd/syncd/internal/index"
@@ -119,8 +120,8 @@ func allSettings() map[string]any {
 // task. It sends nothing when they are all in place already: a settings update makes
 // Meilisearch re-index every document.
 func (ix *Index) applySettings(ctx context.Context, uid string) error {
-	var current map[string]json.RawMessage
-	if err := ix.cl.do(ctx, call{method: "GET", path: "/indexes/" + uid + "/settings"}, &current); err != nil {
+	current, err := ix.currentSettings(ctx, uid)
+	if err != nil {
 		return fmt.Errorf("read settings of index %q: %w", uid, err)
 	}
 	patch, names := settingsPatch(current)
@@ -131,10 +132,50 @@ func (ix *Index) applySettings(ctx context.Context, uid string) error {
 	return ix.patchSettings(ctx, uid, patch)
 }
 
-// patchSettings sends patch and waits up to Options.SettingsTimeout for it to be applied.
+// currentSettings reads the settings syncd manages with the SDK's per-setting getters
+// (GET /indexes/{uid}/settings/{setting}) and returns them as JSON, for settingsPatch. The
+// SDK's GetSettings cannot read them: its Settings.FilterableAttributes is a []string, so
+// decoding fails once the granular rules syncd sets are in place.
+func (ix *Index) currentSettings(ctx context.Context, uid string) (map[string]json.RawMessage, error) {
+	im := ix.cl.sm.Index(uid)
+	getters := []struct {
+		name string
+		get  func() (any, error)
+	}{
+		{"searchableAttributes", func() (any, error) { return im.GetSearchableAttributes(ctx) }},
+		{"localizedAttributes", func() (any, error) { return im.GetLocalizedAttributes(ctx) }},
+		{"filterableAttributes", func() (any, error) { return im.GetFilterableAttributes(ctx) }},
+		{"sortableAttributes", func() (any, error) { return im.GetSortableAttributes(ctx) }},
+		{"rankingRules", func() (any, error) { return im.GetRankingRules(ctx) }},
+		{"typoTolerance", func() (any, error) { return im.GetTypoTolerance(ctx) }},
+		{"pagination", func() (any, error) { return im.GetPagination(ctx) }},
+	}
+	current := make(map[string]json.RawMessage, len(getters))
+	for _, g := range getters {
+		v, err := g.get()
+		if err = ix.cl.check(ctx, err); err != nil {
+			return nil, err
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", g.name, err)
+		}
+		current[g.name] = raw
+	}
+	return current, nil
+}
+
+// patchSettings sends patch in one PATCH /indexes/{uid}/settings and waits up to
+// Options.SettingsTimeout for it to be applied. This is one of the two calls made without
+// the SDK (doc.go): its UpdateSettings takes a Settings whose FilterableAttributes is a
+// []string, so it cannot send granular rules, and whose TypoTolerance always carries
+// enabled, disableOnWords and disableOnAttributes, zero values included, so it cannot change
+// two sub-settings and leave the others alone. The SDK's per-setting updaters could send
+// each setting, but as up to seven settings tasks, each of which may re-index every
+// document; one PATCH is one task.
 func (ix *Index) patchSettings(ctx context.Context, uid string, patch map[string]any) error {
-	ti, err := ix.enqueue(ctx, call{method: "PATCH", path: "/indexes/" + uid + "/settings", body: patch})
-	if err != nil {
+	var ti taskInfo
+	if err := ix.cl.do(ctx, http.MethodPatch, "/indexes/"+uid+"/settings", patch, http.StatusAccepted, &ti); err != nil {
 		return fmt.Errorf("update settings of index %q: %w", uid, err)
 	}
 	if err := ix.wait(ctx, ti, ix.opts.SettingsTimeout); err != nil {

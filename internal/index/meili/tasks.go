@@ -2,9 +2,11 @@ package meili
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/meilisearch/meilisearch-go"
 )
 
 // maxPollInterval caps the backoff between two polls of one task.
@@ -16,46 +18,30 @@ const maxPollInterval = time.Second
 const maxInFlight = 4
 
 // taskInfo is Meilisearch's summarized task, the 202 answer to every asynchronous call.
-type taskInfo struct {
-	TaskUID  int64  `json:"taskUid"`
-	IndexUID string `json:"indexUid"`
-	Status   string `json:"status"`
-	Type     string `json:"type"`
-}
+type taskInfo = meilisearch.TaskInfo
 
-// task is the part of GET /tasks/{uid} that syncd reads.
-type task struct {
-	UID      int64  `json:"uid"`
-	IndexUID string `json:"indexUid"` // null for indexSwap: stays ""
-	Status   string `json:"status"`   // enqueued, processing, succeeded, failed, canceled
-	Type     string `json:"type"`
-	Error    *struct {
-		Message string `json:"message"`
-		Code    string `json:"code"`
-		Type    string `json:"type"`
-		Link    string `json:"link"`
-	} `json:"error"`
-}
-
-// enqueue sends an asynchronous call and returns its task.
-func (ix *Index) enqueue(ctx context.Context, c call) (taskInfo, error) {
-	c.want = 202
-	var ti taskInfo
-	if err := ix.cl.do(ctx, c, &ti); err != nil {
-		return ti, err
+// enqueued returns the task of an asynchronous SDK call, with check applied to its error.
+func (ix *Index) enqueued(ctx context.Context, ti *meilisearch.TaskInfo, err error) (taskInfo, error) {
+	if err = ix.cl.check(ctx, err); err != nil {
+		return taskInfo{}, err
 	}
-	return ti, nil
+	if ti == nil {
+		return taskInfo{}, errors.New("meilisearch answered without a task")
+	}
+	return *ti, nil
 }
 
-// wait polls the task until it ends, backing off from Options.PollInterval to
-// maxPollInterval. It returns nil only when the task succeeded; a failed or canceled task is
-// a *TaskError; a task still running after timeout is an error wrapping ErrTaskTimeout.
-// Polls that get no answer or a 5xx answer are repeated until the deadline: the task runs
-// on regardless, and giving up early would only make the caller redo finished work.
+// wait polls the task with the SDK's GetTask until it ends, backing off from
+// Options.PollInterval to maxPollInterval. It returns nil only when the task succeeded; a
+// failed or canceled task is a *TaskError; a task still running after timeout is an error
+// wrapping ErrTaskTimeout. Polls that get no answer or a 5xx answer are repeated until the
+// deadline: the task runs on regardless, and giving up early would only make the caller
+// redo finished work. (The SDK's WaitForTask polls at a fixed interval, returns on the
+// first failed poll, and has no deadline of its own.)
 func (ix *Index) wait(ctx context.Context, ti taskInfo, timeout time.Duration) error {
 	wctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTaskTimeout)
 	defer cancel()
-	status, delay := ti.Status, ix.opts.PollInterval
+	status, delay := string(ti.Status), ix.opts.PollInterval
 	ceiling := max(maxPollInterval, delay)
 	timer := time.NewTimer(delay)
 	defer timer.Stop()
@@ -66,8 +52,8 @@ func (ix *Index) wait(ctx context.Context, ti taskInfo, timeout time.Duration) e
 			return ix.waitDone(ctx, ti, timeout, status, lastErr)
 		case <-timer.C:
 		}
-		var t task
-		err := ix.cl.do(wctx, call{method: "GET", path: "/tasks/" + strconv.FormatInt(ti.TaskUID, 10)}, &t)
+		t, err := ix.cl.sm.GetTask(wctx, ti.TaskUID)
+		err = ix.cl.check(wctx, err)
 		switch {
 		case wctx.Err() != nil:
 			return ix.waitDone(ctx, ti, timeout, status, lastErr)
@@ -75,20 +61,17 @@ func (ix *Index) wait(ctx context.Context, ti taskInfo, timeout time.Duration) e
 			lastErr = err
 			ix.log.Warn("meilisearch task poll failed; retrying", "task", ti.TaskUID, "err", err)
 		case err != nil:
-			return fmt.Errorf("poll task %s: %w", describeTask(ti.TaskUID, ti.Type, ti.IndexUID), err)
+			return fmt.Errorf("poll task %s: %w", describeTask(ti.TaskUID, string(ti.Type), ti.IndexUID), err)
 		default:
 			lastErr = nil
 			switch t.Status {
-			case "succeeded":
+			case meilisearch.TaskStatusSucceeded:
 				return nil
-			case "failed", "canceled":
-				te := &TaskError{UID: t.UID, Type: t.Type, IndexUID: t.IndexUID, Status: t.Status}
-				if t.Error != nil {
-					te.Code, te.ErrType, te.Message, te.Link = t.Error.Code, t.Error.Type, t.Error.Message, t.Error.Link
-				}
-				return te
+			case meilisearch.TaskStatusFailed, meilisearch.TaskStatusCanceled:
+				return &TaskError{UID: t.UID, Type: string(t.Type), IndexUID: t.IndexUID, Status: string(t.Status),
+					Code: string(t.Error.Code), ErrType: t.Error.Type, Message: ix.cl.scrub(t.Error.Message), Link: t.Error.Link}
 			}
-			status = t.Status
+			status = string(t.Status)
 		}
 		delay = min(delay*2, ceiling)
 		timer.Reset(delay)
@@ -97,15 +80,14 @@ func (ix *Index) wait(ctx context.Context, ti taskInfo, timeout time.Duration) e
 
 // waitDone explains why wait stopped: the caller's context, or the deadline.
 func (ix *Index) waitDone(ctx context.Context, ti taskInfo, timeout time.Duration, status string, lastErr error) error {
+	what := describeTask(ti.TaskUID, string(ti.Type), ti.IndexUID)
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("wait for task %s: %w", describeTask(ti.TaskUID, ti.Type, ti.IndexUID), err)
+		return fmt.Errorf("wait for task %s: %w", what, err)
 	}
 	if lastErr != nil {
-		return fmt.Errorf("wait for task %s: no answer for %s (last: %v): %w",
-			describeTask(ti.TaskUID, ti.Type, ti.IndexUID), timeout, lastErr, ErrTaskTimeout)
+		return fmt.Errorf("wait for task %s: no answer for %s (last: %v): %w", what, timeout, lastErr, ErrTaskTimeout)
 	}
-	return fmt.Errorf("wait for task %s: still %s after %s: %w",
-		describeTask(ti.TaskUID, ti.Type, ti.IndexUID), status, timeout, ErrTaskTimeout)
+	return fmt.Errorf("wait for task %s: still %s after %s: %w", what, status, timeout, ErrTaskTimeout)
 }
 
 // pipeline keeps up to maxInFlight tasks enqueued and waits for them in order.
@@ -114,15 +96,17 @@ type pipeline struct {
 	pending []taskInfo
 }
 
-// add enqueues c, first waiting for the oldest task if maxInFlight are pending.
-func (p *pipeline) add(ctx context.Context, c call) error {
+// add calls enqueue (one asynchronous SDK call), first waiting for the oldest task if
+// maxInFlight are pending.
+func (p *pipeline) add(ctx context.Context, enqueue func(context.Context) (*meilisearch.TaskInfo, error)) error {
 	if len(p.pending) >= maxInFlight {
 		if err := p.ix.wait(ctx, p.pending[0], p.ix.opts.TaskTimeout); err != nil {
 			return err
 		}
 		p.pending = p.pending[1:]
 	}
-	ti, err := p.ix.enqueue(ctx, c)
+	sum, err := enqueue(ctx)
+	ti, err := p.ix.enqueued(ctx, sum, err)
 	if err != nil {
 		return err
 	}
