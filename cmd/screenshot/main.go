@@ -157,14 +157,14 @@ func run() error {
 	if !*full {
 		capture = chromedp.CaptureScreenshot()
 	}
-	png, err := chromedp.Run(ctx, capture)
+	shot, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		return fmt.Errorf("capture: %w", err)
 	}
-	if err := os.WriteFile(*out, png, 0o644); err != nil {
+	if err := os.WriteFile(*out, shot, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s (%d KB)\n", *out, (len(png)+1023)/1024)
+	fmt.Printf("wrote %s (%d KB)\n", *out, (len(shot)+1023)/1024)
 	return nil
 }
 

@@ -8,6 +8,7 @@ package server_test
 //	go test -race -run TestBrowser -v ./internal/server/
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,7 +172,9 @@ type pageState struct {
 	NoImage      []string `json:"noImage"` // offer ids whose picture shows the fallback
 	Loaded       []string `json:"loaded"`  // offer ids whose picture loaded
 	TokenPrompt  bool     `json:"tokenPrompt"`
-	Jobs         []string `json:"jobs"` // "name state: note" per job
+	Jobs         []string `json:"jobs"`       // "name state: note" per job
+	Sources      []string `json:"sources"`    // "name count" per source checkbox, "+" when checked
+	Categories   []string `json:"categories"` // the category options, "*" before the selected one
 }
 
 const readPage = `(() => {
@@ -197,6 +200,9 @@ const readPage = `(() => {
     tokenPrompt: !$('#token-prompt').hidden,
     jobs: [...document.querySelectorAll('#jobs .job')].map((j) =>
       j.dataset.job + ' ' + j.dataset.state + ': ' + j.querySelector('.job-note').textContent),
+    sources: [...document.querySelectorAll('#sources label')].map((l) =>
+      (l.querySelector('input').checked ? '+' : '') + l.querySelector('input').value + ' ' + l.querySelector('.count').textContent),
+    categories: [...$('#category').options].map((o) => (o.selected ? '*' : '') + o.textContent),
   };
 })()`
 
@@ -385,6 +391,33 @@ func TestBrowser_SearchPage(t *testing.T) {
 		t.Errorf("placeholders on %v, want on %v (the offers without a working picture)", s.NoImage, broken)
 	}
 
+	// Facets: each source and category with its count. Choosing from one narrows the
+	// results but keeps the other choices of that group with the counts they would give.
+	do1(t, ctx, "browse shirts", chromedp.Navigate(ts.URL+"/?q=shirt"))
+	total, ids = expect(t, ix, index.Query{Text: "shirt"})
+	s = waitPage(t, ctx, "browse shirts", showing(total, ids))
+	allSources := facetLabels(t, ix, index.Query{Text: "shirt"}, "sources", "")
+	if !reflect.DeepEqual(s.Sources, allSources) || len(allSources) < 2 {
+		t.Errorf("sources = %q, want %q", s.Sources, allSources)
+	}
+	do1(t, ctx, "choose a source", chromedp.Click(chromedp.CSS(`#sources input[value="bestsellers"]`)))
+	total, ids = expect(t, ix, index.Query{Text: "shirt", Filter: `sources = "bestsellers"`})
+	s = waitPage(t, ctx, "one source", showing(total, ids))
+	if want := facetLabels(t, ix, index.Query{Text: "shirt"}, "sources", "bestsellers"); !reflect.DeepEqual(s.Sources, want) {
+		t.Errorf("sources with bestsellers chosen = %q, want %q", s.Sources, want)
+	}
+	cats := facetLabels(t, ix, index.Query{Text: "shirt", Filter: `sources = "bestsellers"`}, "categoryId", "")
+	if len(cats) == 0 || len(s.Categories) != len(cats)+1 || s.Categories[0] != "*All categories" {
+		t.Errorf("categories = %q, want All and %q", s.Categories, cats)
+	}
+	cat := strings.Fields(cats[0])[0]
+	do1(t, ctx, "choose a category", setSelect("#category", cat))
+	total, ids = expect(t, ix, index.Query{Text: "shirt", Filter: `categoryId = "` + cat + `" AND sources = "bestsellers"`})
+	s = waitPage(t, ctx, "one category", showing(total, ids))
+	if !slices.Contains(s.Categories, "*"+cat+" ("+total+")") {
+		t.Errorf("categories = %q, want %s (%s) selected", s.Categories, cat, total)
+	}
+
 	// A filter the API rejects shows its message.
 	do1(t, ctx, "bad filter", chromedp.Navigate(ts.URL+"/?filter="+url.QueryEscape("price >")))
 	s = waitPage(t, ctx, "bad filter", func(s pageState) bool { return s.State == "error" })
@@ -406,6 +439,46 @@ func TestBrowser_SearchPage(t *testing.T) {
 	if got := jobs.calls(); !reflect.DeepEqual(got, []string{"tees", "dresses"}) {
 		t.Errorf("triggered %q, want [tees dresses]", got)
 	}
+}
+
+// facetLabels returns the values of facet field for q as the page lists sources, "name
+// count" sorted by name, with "+" before chosen; or, for categoryId, as "id (count)" by
+// count, most first.
+func facetLabels(t *testing.T, ix index.Searcher, q index.Query, field, chosen string) []string {
+	t.Helper()
+	q.Facets, q.Limit = []string{field}, 1
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type kv struct {
+		k string
+		n int
+	}
+	var vals []kv
+	for k, n := range res.Facets[field] {
+		vals = append(vals, kv{k, n})
+	}
+	var out []string
+	if field == "categoryId" {
+		slices.SortFunc(vals, func(a, b kv) int { return cmp.Or(b.n-a.n, strings.Compare(a.k, b.k)) })
+		for _, v := range vals {
+			out = append(out, fmt.Sprintf("%s (%d)", v.k, v.n))
+		}
+		return out
+	}
+	slices.SortFunc(vals, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	for _, v := range vals {
+		mark := ""
+		if v.k == chosen {
+			mark = "+"
+		}
+		out = append(out, fmt.Sprintf("%s%s %d", mark, v.k, v.n))
+	}
+	return out
 }
 
 // brokenPictures returns the sorted ids of the fixture's dresses whose picture cannot

@@ -218,8 +218,12 @@
     return { path: '/v1/search?' + p.toString(), filter };
   }
 
+  function activeFilters(s) {
+    return [s.pmin, s.pmax, s.sold, s.jxhy, s.cat, s.src.length, s.extra.trim()].filter(Boolean).length;
+  }
+
   function hasFilters(s) {
-    return Boolean(s.pmin || s.pmax || s.sold || s.jxhy || s.cat || s.src.length || s.extra.trim());
+    return activeFilters(s) > 0;
   }
 
   // ---- searching --------------------------------------------------------------------
@@ -268,7 +272,7 @@
     if (my !== seq) return;
 
     const pages = Math.max(1, Math.ceil(res.total / PAGE_SIZE));
-    if (res.hits.length === 0 && res.total > 0 && s.page > pages) {
+    if (res.hits.length === 0 && s.page > pages) {
       // A page past the end (an old link, or the index shrank): show the last one.
       state = { ...state, page: pages };
       history.replaceState(null, '', location.pathname + stateToSearch(state));
@@ -361,6 +365,7 @@
     ui.next.disabled = s.page >= pages;
     document.getElementById('pager').hidden = res.total <= PAGE_SIZE && s.page === 1;
     ui.clear.hidden = !hasFilters(s);
+    showFilterToggle();
 
     if (res.hits.length === 0) {
       ui.results.replaceChildren(emptyView(s));
@@ -631,9 +636,23 @@
   ui.sort.addEventListener('change', () => update({ sort: ui.sort.value }));
   ui.clear.addEventListener('click', clearFilters);
 
+  // On narrow screens the filters fold away under a toggle (CSS hides the toggle elsewhere).
+  const filtersPanel = document.getElementById('filters-panel');
+  const filtersToggle = document.getElementById('filters-toggle');
+  function showFilterToggle() {
+    const open = filtersPanel.classList.contains('open');
+    const n = activeFilters(state);
+    filtersToggle.textContent = (open ? 'Hide' : 'Show') + (n ? ` (${n})` : '');
+    filtersToggle.setAttribute('aria-expanded', String(open));
+  }
+  filtersToggle.addEventListener('click', () => {
+    filtersPanel.classList.toggle('open');
+    showFilterToggle();
+  });
+
   function goPage(delta) {
     update({ page: Math.max(1, state.page + delta) });
-    ui.results.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    if (ui.results.getBoundingClientRect().top < 0) window.scrollTo({ top: 0, behavior: 'smooth' });
   }
   ui.prev.addEventListener('click', () => goPage(-1));
   ui.next.addEventListener('click', () => goPage(1));
