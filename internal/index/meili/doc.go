@@ -72,7 +72,8 @@
 // # Search
 //
 // The query is validated by index.Query.Validate (same *index.QueryError as on bleve),
-// then the filter string is passed through unchanged, sorts as "field:asc|desc", facets as
+// then the parsed filter is sent in canonical form (index.FormatFilter: keywords upper-cased,
+// as Meilisearch requires), sorts as "field:asc|desc", facets as
 // facetDistribution (booleans "true"/"false"), limit and offset as given, and
 // matchingStrategy "all": every query word must match, as on bleve. Result.Total is
 // estimatedTotalHits (capped at maxTotalHits): exact for filters and empty queries,

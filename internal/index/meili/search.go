@@ -33,7 +33,15 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 	req := &meilisearch.SearchRequest{Query: q.Text, Facets: q.Facets, Limit: int64(q.Limit), Offset: int64(q.Offset),
 		MatchingStrategy: meilisearch.All}
 	if q.Filter != "" {
-		req.Filter = q.Filter // a nil interface when there is none: omitted, not ""
+		// Our parser accepts keywords in any case (and, or, to); Meilisearch's only in
+		// upper case. Sending the canonical rendering of the parsed expression keeps the
+		// two backends accepting exactly the same filters. A nil interface when there is
+		// no filter: omitted, not "".
+		expr, err := index.ParseFilter(q.Filter)
+		if err != nil {
+			return nil, err
+		}
+		req.Filter = index.FormatFilter(expr)
 	}
 	for _, s := range q.Sort {
 		req.Sort = append(req.Sort, s.String())
