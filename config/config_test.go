@@ -177,7 +177,7 @@ jobs:
 	cfg := mustParse(t, doc, nil)
 	u := cfg.Upstream
 	if u.Language != "ja" || u.QPS != 0.5 || u.Burst != 3 || u.Concurrency != 64 ||
-		u.Timeout.Std() != 90*time.Second || u.MaxAttempts != 20 || u.RetryCodes != nil ||
+		u.Timeout.Std() != 90*time.Second || u.MaxAttempts != 20 || u.RetryCodes == nil || len(u.RetryCodes) != 0 ||
 		u.Paths[upstream.KindHotlist] != "/v3/hot" {
 		t.Errorf("upstream = %+v", u)
 	}
@@ -480,5 +480,25 @@ func TestParse_DesignSample(t *testing.T) {
 	if len(es) != 2 || es[0].Error() != "line 3: upstream.access_key: ${SYNCD_ACCESS_KEY} is not set" ||
 		es[1].Error() != "line 4: upstream.secret_key: ${SYNCD_SECRET_KEY} is not set" {
 		t.Errorf("without the environment:%s", listErrors(es))
+	}
+}
+
+// "retry_codes: []" means retry no code. The config hands the list to upstream.Options as
+// is, where nil means the default [429], so the explicit empty list must stay non-nil
+// through Parse, Clone, Masked and a YAML round trip.
+func TestParse_EmptyRetryCodesStayEmptyNotDefault(t *testing.T) {
+	cfg := mustParse(t, validUpstream+"  retry_codes: []\n", nil)
+	out, err := cfg.Masked().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := mustParse(t, strings.Replace(string(out), Mask, "sk-x", 1), nil)
+	for name, c := range map[string]*Config{"parsed": cfg, "cloned": cfg.Clone(), "masked": cfg.Masked(), "round trip": back} {
+		if c.Upstream.RetryCodes == nil || len(c.Upstream.RetryCodes) != 0 {
+			t.Errorf("%s: retry_codes = %#v, want an empty non-nil list", name, c.Upstream.RetryCodes)
+		}
+	}
+	if got := mustParse(t, validUpstream, nil).Upstream.RetryCodes; len(got) != 1 || got[0] != 429 {
+		t.Errorf("absent retry_codes = %v, want [429]", got)
 	}
 }

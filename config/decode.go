@@ -149,6 +149,13 @@ func (d *decoder) sequence(path string, n *yaml.Node, v reflect.Value) {
 		return
 	}
 	if len(n.Content) == 0 {
+		if v.Len() > 0 {
+			// An explicit empty list overriding a non-empty default is a value, and stays
+			// told apart from "use the default" downstream: "retry_codes: []" retries no
+			// code, where a nil upstream.Options.RetryCodes means [429].
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+			return
+		}
 		v.SetZero()
 		return
 	}

@@ -111,7 +111,11 @@ func openIndex(ctx context.Context, cfg *config.Config, logger *slog.Logger) (in
 	switch cfg.Index.Backend {
 	case "meilisearch":
 		m := cfg.Index.Meilisearch
-		return meili.Open(ctx, meili.Options{URL: m.URL, APIKey: m.APIKey, Index: m.Index, Logger: logger})
+		ix, err := meili.Open(ctx, meili.Options{URL: m.URL, APIKey: m.APIKey, Index: m.Index, Logger: logger})
+		if err != nil {
+			return nil, err // not ix: a nil *meili.Index in the interface is not a nil Index
+		}
+		return ix, nil
 	default:
 		ix, err := bleve.Open(filepath.Join(cfg.StateDir, indexDir), nil)
 		if err != nil {
@@ -184,12 +188,16 @@ func selectJobs(all []crawl.Job, names []string) ([]crawl.Job, error) {
 		known = append(known, j.Name)
 	}
 	var out []crawl.Job
+	seen := map[string]bool{}
 	for _, n := range names {
 		j, ok := byName[n]
 		if !ok {
 			return nil, usagef("no job named %q (jobs: %s)", n, strings.Join(known, ", "))
 		}
-		out = append(out, j)
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, j)
+		}
 	}
 	return out, nil
 }

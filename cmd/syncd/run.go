@@ -115,7 +115,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener, ready func(url string)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := sched.Stop(stopCtx); err != nil {
-		log.Warn("runs did not stop in time; their cursors stay at the last committed page", "err", err)
+		// A page being committed is bounded by the index's own timeouts; closing the index
+		// under it would be worse than waiting. A second signal exits at once, which is
+		// safe: the cursor stays at the last committed page.
+		log.Warn("still committing a page; waiting for it (a second signal exits now, losing nothing)", "err", err)
+		_ = sched.Stop(context.Background())
 	}
 	httpCtx, cancelHTTP := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancelHTTP()

@@ -76,7 +76,9 @@ func (p *prefetcher) fill(ctx context.Context) {
 }
 
 // take waits for page, which must be the lowest page requested and not yet taken, and
-// returns its result; the result's err is ctx's error when ctx is done first.
+// returns its result; the result's err is ctx's error when ctx is done first. A page that
+// has already arrived is returned even when ctx is done too: its quota is spent, and the
+// runner applies it rather than fetch it again on resume.
 func (p *prefetcher) take(ctx context.Context, page int) fetchResult {
 	if len(p.queue) == 0 || p.queue[0].page != page {
 		return fetchResult{err: fmt.Errorf("page %d was not requested", page)} // a bug in the caller
@@ -89,7 +91,13 @@ func (p *prefetcher) take(ctx context.Context, page int) fetchResult {
 	case res := <-f.done:
 		return res
 	case <-ctx.Done():
-		return fetchResult{err: ctx.Err()}
+		// select chooses at random when both are ready; an arrived page wins.
+		select {
+		case res := <-f.done:
+			return res
+		default:
+			return fetchResult{err: ctx.Err()}
+		}
 	}
 }
 

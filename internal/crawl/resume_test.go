@@ -288,7 +288,15 @@ func TestRunner_Run_CancelDuringApply_CommitsThePage(t *testing.T) {
 	cat := catalog{"kw": pages(3, offers("a"), offers("b"), offers("c"))}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h := newHarness(t, cat.serve, func(o *Options) { o.Window = 1 })
+	// Page 3 is still in flight when shutdown begins: it answers only once cancelled. (A
+	// page 3 that had already arrived would be applied too, its quota being spent.)
+	h := newHarness(t, func(c context.Context, req upstream.PageRequest) (*upstream.Page, error) {
+		if req.Page == 3 {
+			<-c.Done()
+			return nil, c.Err()
+		}
+		return cat.serve(c, req)
+	}, func(o *Options) { o.Window = 1 })
 	var applyCtxErr error
 	h.index.upsert = func(c context.Context, docs []index.Offer) error {
 		if docs[0].OfferID == "b" {

@@ -26,7 +26,9 @@ type Options struct {
 	Concurrency int           // max requests in flight; default 4
 	Timeout     time.Duration // per attempt; default 15s
 	MaxAttempts int           // default 5
-	RetryCodes  []int         // envelope codes retried; default (nil or empty) [429]
+	// RetryCodes are the envelope codes retried; nil means [429], while an empty non-nil
+	// list retries no code (config: "retry_codes: []").
+	RetryCodes []int
 	// BackoffBase and BackoffMax bound the retry backoff (defaults 500ms, 30s).
 	BackoffBase, BackoffMax time.Duration
 	Paths                   map[Kind]string // per-kind path overrides, each starting with "/"
@@ -162,7 +164,7 @@ func (o *Options) applyDefaults() error {
 	setDefault(&o.BackoffBase, DefaultBackoffBase)
 	setDefault(&o.BackoffMax, DefaultBackoffMax)
 	setDefault(&o.MaxBodyBytes, DefaultMaxBodyBytes)
-	if len(o.RetryCodes) == 0 {
+	if o.RetryCodes == nil {
 		o.RetryCodes = []int{429}
 	}
 	if o.BackoffMax < o.BackoffBase {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -181,7 +182,7 @@ func buildPage(h *envelopeHead, wp *wirePage, errs []error, secret string) (*Pag
 				continue
 			}
 		}
-		p.Invalid = append(p.Invalid, ItemError{Index: i, OfferID: sanitize(w.id(), secret), Err: err})
+		p.Invalid = append(p.Invalid, ItemError{Index: i, OfferID: sanitize(w.id(), secret), Err: redact(err, secret)})
 	}
 	return p, nil
 }
@@ -212,6 +213,10 @@ func (w *wireItem) offer(prices *[]float64) (Offer, error) {
 	id := w.id()
 	if id == "" {
 		return Offer{}, errors.New("no offerMapId or offerId")
+	}
+	if len(id) > MaxOfferIDLen {
+		// Kept, it would fail its whole page at the store or the index on every retry.
+		return Offer{}, fmt.Errorf("offer id of %d bytes: want at most %d", len(id), MaxOfferIDLen)
 	}
 	if !w.PriceInfo.Price.set {
 		return Offer{}, errors.New("no priceInfo.price")
@@ -244,6 +249,11 @@ func optionalPrice(v wirePrice, prices *[]float64) *float64 {
 	*prices = append(*prices, v.f)
 	return &(*prices)[len(*prices)-1]
 }
+
+// MaxOfferIDLen is the longest offer id an item may carry: the most any index backend
+// takes as a primary key (Meilisearch: 511 bytes; bbolt keys: 32 KiB). An item with a
+// longer id is invalid, so it costs its item, never the job.
+const MaxOfferIDLen = 511
 
 // fieldRule says what a field must look like, for item errors.
 var fieldRule = map[string]string{
@@ -300,7 +310,7 @@ func decodeDetail(body []byte, secret string) (*Offer, error) {
 		if env.Data != nil {
 			id = sanitize(env.Data.id(), secret)
 		}
-		return nil, fmt.Errorf("%w: %w", ErrUnexpectedShape, ItemError{OfferID: id, Err: itemErr})
+		return nil, fmt.Errorf("%w: %w", ErrUnexpectedShape, ItemError{OfferID: id, Err: redact(itemErr, secret)})
 	}
 	return &o, nil
 }
@@ -309,4 +319,13 @@ func decodeDetail(body []byte, secret string) (*Offer, error) {
 // transient.
 func bodyError(err error) error {
 	return &transientError{reason: "body", err: fmt.Errorf("decode upstream response: %w", err)}
+}
+
+// redact returns err with the secret key cut out of its text. Item errors quote what
+// upstream sent for a bad value, and a broken upstream or proxy may echo anything.
+func redact(err error, secret string) error {
+	if secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), secret, "[redacted]"))
 }

@@ -386,3 +386,41 @@ func BenchmarkDecodePage(b *testing.B) {
 		}
 	}
 }
+
+// An offer id no index takes as a primary key would fail its page at the store or the
+// index on every retry, wedging the job: the item is invalid instead, and the page goes on.
+func TestDecodePage_OversizedOfferIDIsInvalidItem(t *testing.T) {
+	long := strings.Repeat("a", MaxOfferIDLen+1)
+	p, err := decodePage(pageBody(item(map[string]string{"offerMapId": `"` + long + `"`}), seedItem), testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Offers) != 1 || len(p.Invalid) != 1 || p.Invalid[0].Index != 0 ||
+		!strings.Contains(p.Invalid[0].Error(), "offer id of 512 bytes") {
+		t.Fatalf("offers %d, invalid %v", len(p.Offers), p.Invalid)
+	}
+	ok := strings.Repeat("a", MaxOfferIDLen)
+	if p, err := decodePage(pageBody(item(map[string]string{"offerMapId": `"` + ok + `"`})), testSecret); err != nil || len(p.Offers) != 1 {
+		t.Fatalf("id of %d bytes: err %v, page %+v", MaxOfferIDLen, err, p)
+	}
+}
+
+// Item errors quote the bad value upstream sent; one that echoes the secret key must not
+// carry it into logs.
+func TestDecodePage_ItemErrorNeverQuotesSecret(t *testing.T) {
+	body := pageBody(item(map[string]string{"monthSold": `"` + testSecret + `"`}))
+	p, err := decodePage(body, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Invalid) != 1 {
+		t.Fatalf("invalid = %v", p.Invalid)
+	}
+	if msg := p.Invalid[0].Error(); strings.Contains(msg, testSecret) || !strings.Contains(msg, "monthSold") {
+		t.Errorf("item error %q", msg)
+	}
+	_, err = decodeDetail([]byte(`{"code":200,"data":`+item(map[string]string{"monthSold": `"` + testSecret + `"`})+`}`), testSecret)
+	if err == nil || strings.Contains(err.Error(), testSecret) {
+		t.Errorf("detail error %v", err)
+	}
+}

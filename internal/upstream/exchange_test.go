@@ -223,3 +223,36 @@ func TestClient_BodyLimit(t *testing.T) {
 		t.Errorf("%d requests, want 2 (one per client, no retry)", n)
 	}
 }
+
+// An explicit empty RetryCodes ("retry_codes: []" in the config) retries no envelope code;
+// only nil means the default [429].
+func TestClient_FetchPage_EmptyRetryCodesRetryNone(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		codes    []int
+		requests int64
+	}{
+		{"nil means [429]", nil, 2},
+		{"empty retries none", []int{}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+				if n == 1 {
+					io.WriteString(w, `{"code":429,"msg":"busy"}`)
+					return
+				}
+				writePage(w)
+			})
+			opts := testOptions(f.url)
+			opts.RetryCodes = tt.codes
+			c := newClient(t, opts)
+			_, err := c.FetchPage(context.Background(), keywordPage)
+			if n := f.n.Load(); n != tt.requests {
+				t.Errorf("%d requests, want %d (err %v)", n, tt.requests, err)
+			}
+			if (tt.requests == 1) != IsPermanent(err) {
+				t.Errorf("err = %v, permanent %v", err, IsPermanent(err))
+			}
+		})
+	}
+}
