@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -206,7 +208,22 @@ func (c *Config) Masked() *Config {
 	m.Upstream.SecretKey = maskAll(m.Upstream.SecretKey)
 	m.Index.Meilisearch.APIKey = maskAll(m.Index.Meilisearch.APIKey)
 	m.HTTP.Token = maskAll(m.HTTP.Token)
+	m.Upstream.BaseURL = maskURLPassword(m.Upstream.BaseURL)
+	m.Index.Meilisearch.URL = maskURLPassword(m.Index.Meilisearch.URL)
 	return m
+}
+
+// maskURLPassword hides the password of a URL with user info (https://user:pass@host).
+func maskURLPassword(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); !ok {
+		return s
+	}
+	u.User = url.UserPassword(u.User.Username(), Mask)
+	return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, 1)
 }
 
 func maskAll(s string) string {

@@ -68,3 +68,24 @@ func TestMasked_ShortAndEmpty(t *testing.T) {
 		t.Errorf("empty secrets should stay empty so that 'not set' shows: %+v", m)
 	}
 }
+
+func TestMasked_URLPasswords(t *testing.T) {
+	c := Default()
+	c.Upstream.BaseURL = "https://bob:hunter2@api.example.com/x"
+	c.Index.Meilisearch.URL = "http://admin:p%40ss@127.0.0.1:7700"
+	m := c.Masked()
+	for _, u := range []string{m.Upstream.BaseURL, m.Index.Meilisearch.URL} {
+		if strings.Contains(u, "hunter2") || strings.Contains(u, "p%40ss") || strings.Contains(u, "p@ss") {
+			t.Errorf("password not masked: %s", u)
+		}
+		if !strings.Contains(u, Mask) {
+			t.Errorf("no mask in %s", u)
+		}
+	}
+	if m.Upstream.BaseURL != "https://bob:"+Mask+"@api.example.com/x" {
+		t.Errorf("masked base_url %q", m.Upstream.BaseURL)
+	}
+	if c.Upstream.BaseURL != "https://bob:hunter2@api.example.com/x" {
+		t.Errorf("Masked changed the original: %s", c.Upstream.BaseURL)
+	}
+}
