@@ -296,7 +296,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		}
 		pg := res.page
 
-		end, last := queryEnd(page, pg, job.MaxPages)
+		end, last := queryEnd(page, pg, pageLimit(job))
 		pf.setLimit(end)
 		if !last {
 			pf.fill(ctx) // fetch ahead while this page is applied
@@ -326,6 +326,21 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 			return nil
 		}
 	}
+}
+
+// MaxResultsPerQuery is the most results upstream returns for one query (API.md §1.5: the
+// 2000-record cap); no page past it can hold anything new.
+const MaxResultsPerQuery = 2000
+
+// pageLimit is the last page of a query the job may request: its MaxPages, or when that is
+// 0 (no limit), the page past upstream's result cap. The cap also stops a broken upstream
+// that repeats items on every page number without ever reporting a total.
+func pageLimit(job Job) int {
+	if job.MaxPages > 0 {
+		return job.MaxPages
+	}
+	size := max(job.PageSize, 1)
+	return (MaxResultsPerQuery+size-1)/size + 1
 }
 
 // queryEnd applies the stop rules of DESIGN §4 to page number n: the query ends at an

@@ -398,3 +398,19 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+func TestPageLimit_CapsUnlimitedJobsAtTheResultCap(t *testing.T) {
+	for _, c := range []struct {
+		job  Job
+		want int
+	}{
+		{Job{MaxPages: 7, PageSize: 20}, 7},
+		{Job{PageSize: 5}, 401}, // the documented 2000 records / 401 pages at size 5
+		{Job{PageSize: 50}, 41},
+		{Job{PageSize: 0}, 2001},
+	} {
+		if got := pageLimit(c.job); got != c.want {
+			t.Errorf("pageLimit(%+v) = %d, want %d", c.job, got, c.want)
+		}
+	}
+}
