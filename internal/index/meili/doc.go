@@ -141,10 +141,11 @@
 //
 // # Tests
 //
-// The contract tests run against fakeMeili, an httptest server that follows the documented
+// The contract tests run against meilitest, an in-process fake that follows the documented
 // REST API for these calls (routes, status codes, task objects and transitions, error
 // objects, authentication, settings normalisation, compressed answers, and the 1.15
-// swap-indexes body, which has no "rename"). meili_real_test.go runs the indextest
-// conformance suite and a few server-specific checks against a real server when
-// SYNCD_MEILI_URL (and SYNCD_MEILI_KEY) is set; see README.md.
+// swap-indexes body, which has no "rename"); its search is simplified and applies no filter
+// or sort (see its doc.go). The end-to-end tests of cmd/syncd use it too.
+// meili_real_test.go runs the indextest conformance suite and a few server-specific checks
+// against a real server when SYNCD_MEILI_URL (and SYNCD_MEILI_KEY) is set; see README.md.
 package meili

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/index/meili/meilitest"
 )
 
 func TestUpsert_Payload(t *testing.T) {
@@ -20,25 +21,24 @@ func TestUpsert_Payload(t *testing.T) {
 	if err := ix.Upsert(context.Background(), offers); err != nil {
 		t.Fatal(err)
 	}
-	f.with(func() {
-		if len(f.batches) != 1 {
-			t.Fatalf("document requests = %d, want 1", len(f.batches))
+	batches := f.DocumentBatches()
+	if len(batches) != 1 {
+		t.Fatalf("document requests = %d, want 1", len(batches))
+	}
+	b := batches[0]
+	if !b.Gzip || b.PrimaryKey != "offerId" || b.Index != "offers" || len(b.Documents) != 4 {
+		t.Errorf("batch: gzip %v, primaryKey %q, index %q, %d docs", b.Gzip, b.PrimaryKey, b.Index, len(b.Documents))
+	}
+	// The fake already failed the test for a field of the wrong type; check the optional
+	// fields are absent, not null, when unset.
+	for _, field := range []string{"jxhyPrice", "pfJxhyPrice", "categoryId", "sellerOpenId"} {
+		if _, ok := b.Documents[1][field]; ok {
+			t.Errorf("unset %s was sent: %v", field, b.Documents[1][field])
 		}
-		b := f.batches[0]
-		if !b.gzip || b.primaryKey != "offerId" || b.index != "offers" || len(b.docs) != 4 {
-			t.Errorf("batch: gzip %v, primaryKey %q, index %q, %d docs", b.gzip, b.primaryKey, b.index, len(b.docs))
-		}
-		// checkOfferDoc already failed the test for a field of the wrong type; check the
-		// optional fields are absent, not null, when unset.
-		for _, field := range []string{"jxhyPrice", "pfJxhyPrice", "categoryId", "sellerOpenId"} {
-			if _, ok := b.docs[1][field]; ok {
-				t.Errorf("unset %s was sent: %v", field, b.docs[1][field])
-			}
-		}
-		if got := b.docs[1]["sources"]; !reflect.DeepEqual(got, []any{}) {
-			t.Errorf("nil sources sent as %#v, want []", got)
-		}
-	})
+	}
+	if got := b.Documents[1]["sources"]; !reflect.DeepEqual(got, []any{}) {
+		t.Errorf("nil sources sent as %#v, want []", got)
+	}
 	// What was written reads back identically.
 	for i, want := range offers {
 		got, err := ix.Get(context.Background(), want.OfferID)
@@ -54,16 +54,16 @@ func TestUpsert_Payload(t *testing.T) {
 func TestUpsert_NilOnlyAfterSucceeded(t *testing.T) {
 	f := newFake(t)
 	ix := openFake(t, f, nil)
-	f.with(func() { f.steps = []string{"enqueued", "processing", "processing", "processing"} })
+	f.SetTaskSteps("enqueued", "processing", "processing", "processing")
 
 	if err := ix.Upsert(context.Background(), sampleOffers(3)); err != nil {
 		t.Fatal(err)
 	}
-	tasks := f.tasksOf("documentAdditionOrUpdate")
+	tasks := f.Tasks("documentAdditionOrUpdate")
 	if len(tasks) != 1 {
 		t.Fatalf("document tasks = %d, want 1", len(tasks))
 	}
-	served := tasks[0].served
+	served := tasks[0].Statuses
 	if len(served) != 5 || served[len(served)-1] != "succeeded" {
 		t.Errorf("statuses served before Upsert returned = %v, want 4 unfinished then succeeded", served)
 	}
@@ -72,11 +72,9 @@ func TestUpsert_NilOnlyAfterSucceeded(t *testing.T) {
 func TestUpsert_FailedTask_ReturnsMeilisearchError(t *testing.T) {
 	f := newFake(t)
 	ix := openFake(t, f, nil)
-	f.with(func() {
-		f.failType["documentAdditionOrUpdate"] = &fakeAPIError{
-			Message: "Document identifier `\"x y\"` is invalid.", Code: "invalid_document_id", Type: "invalid_request",
-			Link: "https://docs.meilisearch.com/errors#invalid_document_id"}
-	})
+	f.FailTasks("documentAdditionOrUpdate", &meilitest.APIError{
+		Message: "Document identifier `\"x y\"` is invalid.", Code: "invalid_document_id", Type: "invalid_request",
+		Link: "https://docs.meilisearch.com/errors#invalid_document_id"})
 
 	err := ix.Upsert(context.Background(), sampleOffers(2))
 	if err == nil {
@@ -91,7 +89,7 @@ func TestUpsert_FailedTask_ReturnsMeilisearchError(t *testing.T) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
 	}
-	if ids := f.docIDs("offers"); len(ids) != 0 {
+	if ids := f.DocumentIDs("offers"); len(ids) != 0 {
 		t.Errorf("failed task applied documents %v", ids)
 	}
 }
@@ -102,7 +100,7 @@ func TestUpsert_TaskNeverFinishes_TimesOut(t *testing.T) {
 	ix := openFake(t, f, nil)
 	// Lowered after Open, whose own tasks must not time out on a loaded machine.
 	ix.opts.TaskTimeout, ix.opts.PollInterval = timeout, 10*time.Millisecond
-	f.with(func() { f.stuck["documentAdditionOrUpdate"] = true })
+	f.StallTasks("documentAdditionOrUpdate", true)
 
 	start := time.Now()
 	err := ix.Upsert(context.Background(), sampleOffers(2))
@@ -116,7 +114,7 @@ func TestUpsert_TaskNeverFinishes_TimesOut(t *testing.T) {
 	if elapsed < timeout || elapsed > timeout+2*time.Second {
 		t.Errorf("Upsert gave up after %v, want about %v", elapsed, timeout)
 	}
-	if n := len(f.tasksOf("documentAdditionOrUpdate")[0].served); n < 3 {
+	if n := len(f.Tasks("documentAdditionOrUpdate")[0].Statuses); n < 3 {
 		t.Errorf("task polled %d times in %v", n, timeout)
 	}
 }
@@ -124,7 +122,7 @@ func TestUpsert_TaskNeverFinishes_TimesOut(t *testing.T) {
 func TestUpsert_ContextCanceled_IsNotATimeout(t *testing.T) {
 	f := newFake(t)
 	ix := openFake(t, f, nil)
-	f.with(func() { f.stuck["documentAdditionOrUpdate"] = true })
+	f.StallTasks("documentAdditionOrUpdate", true)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 
@@ -142,18 +140,16 @@ func TestUpsert_Batches(t *testing.T) {
 	if err := ix.Upsert(context.Background(), offers); err != nil {
 		t.Fatal(err)
 	}
-	f.with(func() {
-		var sizes []int
-		for _, b := range f.batches {
-			sizes = append(sizes, len(b.docs))
-		}
-		if !reflect.DeepEqual(sizes, []int{3, 3, 3, 1}) {
-			t.Errorf("batch sizes = %v, want [3 3 3 1]", sizes)
-		}
-	})
-	for _, tk := range f.tasksOf("documentAdditionOrUpdate") {
-		if tk.final != "succeeded" {
-			t.Errorf("task %d is %q after Upsert returned", tk.uid, tk.final)
+	var sizes []int
+	for _, b := range f.DocumentBatches() {
+		sizes = append(sizes, len(b.Documents))
+	}
+	if !reflect.DeepEqual(sizes, []int{3, 3, 3, 1}) {
+		t.Errorf("batch sizes = %v, want [3 3 3 1]", sizes)
+	}
+	for _, tk := range f.Tasks("documentAdditionOrUpdate") {
+		if tk.Final != "succeeded" {
+			t.Errorf("task %d is %q after Upsert returned", tk.UID, tk.Final)
 		}
 	}
 	if n, err := ix.Count(context.Background()); err != nil || n != 10 {
@@ -185,7 +181,7 @@ func TestUpsert_InvalidID_NothingSent(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `offer 2 has id "61 2"`) {
 		t.Fatalf("Upsert = %v, want an error naming the offer", err)
 	}
-	if n := f.callCount("POST /indexes/offers/documents"); n != 0 {
+	if n := f.CallCount("POST /indexes/offers/documents"); n != 0 {
 		t.Errorf("%d document requests sent", n)
 	}
 }
@@ -201,7 +197,7 @@ func TestDelete(t *testing.T) {
 	if err := ix.Delete(context.Background(), ids); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.docIDs("offers"); !reflect.DeepEqual(got, []string{offers[1].OfferID, offers[3].OfferID}) {
+	if got := f.DocumentIDs("offers"); !reflect.DeepEqual(got, []string{offers[1].OfferID, offers[3].OfferID}) {
 		t.Errorf("documents left = %v", got)
 	}
 	if err := ix.Delete(context.Background(), nil); err != nil {

@@ -13,12 +13,20 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/index/meili/meilitest"
 )
 
-// openFake opens an Index on f with fast polling; mutate adjusts the options first.
-func openFake(t *testing.T, f *fakeMeili, mutate func(*Options)) *Index {
+// newFake starts a fake Meilisearch server (version meilitest.DefaultVersion, no key) for
+// the test; the test fails at the end if the client sent anything Meilisearch would reject.
+func newFake(t *testing.T) *meilitest.Server {
 	t.Helper()
-	opts := Options{URL: f.srv.URL, APIKey: f.key, TaskTimeout: 5 * time.Second, PollInterval: time.Millisecond}
+	return meilitest.Start(t, meilitest.Options{})
+}
+
+// openFake opens an Index on f with fast polling; mutate adjusts the options first.
+func openFake(t *testing.T, f *meilitest.Server, mutate func(*Options)) *Index {
+	t.Helper()
+	opts := Options{URL: f.URL(), APIKey: f.APIKey(), TaskTimeout: 5 * time.Second, PollInterval: time.Millisecond}
 	if mutate != nil {
 		mutate(&opts)
 	}
@@ -63,33 +71,31 @@ func TestOpen_CreatesIndexAndAppliesSettings(t *testing.T) {
 	f := newFake(t)
 	openFake(t, f, nil)
 
-	if got := f.indexUIDs(); len(got) != 1 || got[0] != "offers" {
+	if got := f.IndexUIDs(); len(got) != 1 || got[0] != "offers" {
 		t.Fatalf("indexes = %v, want [offers]", got)
 	}
-	f.with(func() {
-		if pk := f.indexes["offers"].primaryKey; pk == nil || *pk != "offerId" {
-			t.Errorf("primary key = %v, want offerId", pk)
-		}
-		if len(f.patches) != 1 {
-			t.Fatalf("settings PATCHes = %d, want 1", len(f.patches))
-		}
-	})
+	if pk, _ := f.PrimaryKey("offers"); pk != "offerId" {
+		t.Errorf("primary key = %q, want offerId", pk)
+	}
+	if n := len(f.SettingsPatches()); n != 1 {
+		t.Fatalf("settings PATCHes = %d, want 1", n)
+	}
 	var searchable, ranking []string
-	mustJSON(t, f.setting("offers", "searchableAttributes"), &searchable)
+	mustJSON(t, f.Setting("offers", "searchableAttributes"), &searchable)
 	if fmt.Sprint(searchable) != "[subjectTrans subject]" {
 		t.Errorf("searchableAttributes = %v", searchable)
 	}
-	mustJSON(t, f.setting("offers", "rankingRules"), &ranking)
+	mustJSON(t, f.Setting("offers", "rankingRules"), &ranking)
 	if fmt.Sprint(ranking) != "[words sort typo proximity attribute exactness]" {
 		t.Errorf("rankingRules = %v", ranking)
 	}
 	var localized []localeRule
-	mustJSON(t, f.setting("offers", "localizedAttributes"), &localized)
+	mustJSON(t, f.Setting("offers", "localizedAttributes"), &localized)
 	if got := localesOf(localized); got != "subject=[cmn];subjectTrans=[eng];" {
 		t.Errorf("localizedAttributes = %s", got)
 	}
 	var filterable []filterRule
-	mustJSON(t, f.setting("offers", "filterableAttributes"), &filterable)
+	mustJSON(t, f.Setting("offers", "filterableAttributes"), &filterable)
 	byAttr := featuresByAttribute(filterable)
 	for _, c := range []struct {
 		field      string
@@ -107,7 +113,7 @@ func TestOpen_CreatesIndexAndAppliesSettings(t *testing.T) {
 		t.Error("subject is filterable")
 	}
 	var sortable []string
-	mustJSON(t, f.setting("offers", "sortableAttributes"), &sortable)
+	mustJSON(t, f.Setting("offers", "sortableAttributes"), &sortable)
 	if !sameSet(sortable, []string{"price", "jxhyPrice", "pfJxhyPrice", "monthSold", "repurchaseRate", "firstSeenAt", "updatedAt"}) {
 		t.Errorf("sortableAttributes = %v", sortable)
 	}
@@ -116,14 +122,14 @@ func TestOpen_CreatesIndexAndAppliesSettings(t *testing.T) {
 		DisableOnNumbers    bool
 		MinWordSizeForTypos struct{ OneTypo, TwoTypos int }
 	}
-	mustJSON(t, f.setting("offers", "typoTolerance"), &typo)
+	mustJSON(t, f.Setting("offers", "typoTolerance"), &typo)
 	if !typo.Enabled || !typo.DisableOnNumbers || typo.MinWordSizeForTypos.OneTypo != 6 || typo.MinWordSizeForTypos.TwoTypos != 9 {
 		t.Errorf("typoTolerance = %+v, want enabled, disableOnNumbers, one typo from 6 letters, two from 9", typo)
 	}
 	// Every settings task was waited for: Open returned after it succeeded.
-	for _, tk := range f.tasksOf("settingsUpdate") {
-		if tk.final != "succeeded" || tk.served[len(tk.served)-1] != "succeeded" {
-			t.Errorf("settings task %d: final %q, served %v", tk.uid, tk.final, tk.served)
+	for _, tk := range f.Tasks("settingsUpdate") {
+		if tk.Final != "succeeded" || tk.Statuses[len(tk.Statuses)-1] != "succeeded" {
+			t.Errorf("settings task %d: final %q, served %v", tk.UID, tk.Final, tk.Statuses)
 		}
 	}
 }
@@ -133,12 +139,10 @@ func TestOpen_SettingsEqual_NotReapplied(t *testing.T) {
 	openFake(t, f, nil)
 	openFake(t, f, nil)
 	openFake(t, f, nil)
-	f.with(func() {
-		if len(f.patches) != 1 {
-			t.Errorf("settings PATCHes after three Opens = %d, want 1", len(f.patches))
-		}
-	})
-	if n := f.callCount("POST /indexes"); n != 1 {
+	if n := len(f.SettingsPatches()); n != 1 {
+		t.Errorf("settings PATCHes after three Opens = %d, want 1", n)
+	}
+	if n := f.CallCount("POST /indexes"); n != 1 {
 		t.Errorf("index creations = %d, want 1", n)
 	}
 }
@@ -146,51 +150,46 @@ func TestOpen_SettingsEqual_NotReapplied(t *testing.T) {
 func TestOpen_SettingsDrift_PatchesOnlyDifferences(t *testing.T) {
 	f := newFake(t)
 	openFake(t, f, nil)
-	f.with(func() { // someone edited the index by hand
-		f.indexes["offers"].settings["rankingRules"] = json.RawMessage(`["words","typo","proximity","attribute","sort","exactness"]`)
-		f.indexes["offers"].settings["typoTolerance"] = json.RawMessage(`{"enabled":true,"minWordSizeForTypos":{"oneTypo":6,"twoTypos":9},"disableOnNumbers":false}`)
-	})
+	// Someone edited the index by hand.
+	f.SetSetting("offers", "rankingRules", json.RawMessage(`["words","typo","proximity","attribute","sort","exactness"]`))
+	f.SetSetting("offers", "typoTolerance", json.RawMessage(`{"enabled":true,"minWordSizeForTypos":{"oneTypo":6,"twoTypos":9},"disableOnNumbers":false}`))
 	openFake(t, f, nil)
-	f.with(func() {
-		if len(f.patches) != 2 {
-			t.Fatalf("settings PATCHes = %d, want 2", len(f.patches))
-		}
-		var keys []string
-		for k := range f.patches[1] {
-			keys = append(keys, k)
-		}
-		if !sameSet(keys, []string{"rankingRules", "typoTolerance"}) {
-			t.Errorf("second PATCH sets %v, want only rankingRules and typoTolerance", keys)
-		}
-		// Only the sub-settings syncd manages: enabled, disableOnWords… keep their values.
-		if got, want := string(f.patches[1]["typoTolerance"]), `{"disableOnNumbers":true,"minWordSizeForTypos":{"oneTypo":6,"twoTypos":9}}`; got != want {
-			t.Errorf("typoTolerance patch = %s, want %s", got, want)
-		}
-	})
+	patches := f.SettingsPatches()
+	if len(patches) != 2 {
+		t.Fatalf("settings PATCHes = %d, want 2", len(patches))
+	}
+	var keys []string
+	for k := range patches[1] {
+		keys = append(keys, k)
+	}
+	if !sameSet(keys, []string{"rankingRules", "typoTolerance"}) {
+		t.Errorf("second PATCH sets %v, want only rankingRules and typoTolerance", keys)
+	}
+	// Only the sub-settings syncd manages: enabled, disableOnWords… keep their values.
+	if got, want := string(patches[1]["typoTolerance"]), `{"disableOnNumbers":true,"minWordSizeForTypos":{"oneTypo":6,"twoTypos":9}}`; got != want {
+		t.Errorf("typoTolerance patch = %s, want %s", got, want)
+	}
 }
 
 func TestOpen_ExistingIndexWithOtherPrimaryKey(t *testing.T) {
 	f := newFake(t)
-	f.with(func() {
-		pk := "id"
-		f.indexes["offers"] = newFakeIndex(&pk)
-	})
-	_, err := Open(context.Background(), Options{URL: f.srv.URL, PollInterval: time.Millisecond})
+	f.PutIndex("offers", "id")
+	_, err := Open(context.Background(), Options{URL: f.URL(), PollInterval: time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), `primary key "id"`) {
 		t.Fatalf("Open = %v, want an error naming the primary key", err)
 	}
-	if n := f.callCount("PATCH"); n != 0 {
+	if n := f.CallCount("PATCH"); n != 0 {
 		t.Errorf("settings were changed (%d PATCHes) on an index syncd cannot use", n)
 	}
 }
 
 func TestOpen_ServerTooOld(t *testing.T) {
-	f := newFake(t, withVersion("1.12.3"))
-	_, err := Open(context.Background(), Options{URL: f.srv.URL})
+	f := meilitest.Start(t, meilitest.Options{Version: "1.12.3"})
+	_, err := Open(context.Background(), Options{URL: f.URL()})
 	if err == nil || !strings.Contains(err.Error(), "version 1.12.3") || !strings.Contains(err.Error(), MinVersion) {
 		t.Fatalf("Open = %v, want an error naming both versions", err)
 	}
-	if uids := f.indexUIDs(); len(uids) != 0 {
+	if uids := f.IndexUIDs(); len(uids) != 0 {
 		t.Errorf("indexes created on a server too old: %v", uids)
 	}
 }
@@ -218,15 +217,15 @@ func TestOpen_Unreachable_NamesURLQuickly(t *testing.T) {
 
 func TestOpen_APIKeyRefused_KeyNeverShown(t *testing.T) {
 	const secret = "s3cret-master-key-do-not-print"
-	f := newFake(t, withKey("the-right-key"))
+	f := meilitest.Start(t, meilitest.Options{APIKey: "the-right-key"})
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	_, err := Open(context.Background(), Options{URL: f.srv.URL, APIKey: secret, Logger: logger})
+	_, err := Open(context.Background(), Options{URL: f.URL(), APIKey: secret, Logger: logger})
 	if err == nil {
 		t.Fatal("Open succeeded with a wrong key")
 	}
-	want := "meilisearch at " + f.srv.URL + " refused the API key (check index.meilisearch.api_key)"
+	want := "meilisearch at " + f.URL() + " refused the API key (check index.meilisearch.api_key)"
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not contain %q", err, want)
 	}
@@ -240,23 +239,22 @@ func TestOpen_APIKeyRefused_KeyNeverShown(t *testing.T) {
 	if !errors.As(err, &ae) || ae.StatusCode != 403 || ae.Code != "invalid_api_key" {
 		t.Errorf("error chain has no 403 invalid_api_key *APIError: %#v", ae)
 	}
-	f.with(func() { // the key was sent as a Bearer token, and only there
-		if f.authHeaders[len(f.authHeaders)-1] != "Bearer "+secret {
-			t.Errorf("Authorization = %q", f.authHeaders[len(f.authHeaders)-1])
-		}
-	})
+	// The key was sent as a Bearer token, and only there.
+	if auth := f.AuthHeaders(); auth[len(auth)-1] != "Bearer "+secret {
+		t.Errorf("Authorization = %q", auth[len(auth)-1])
+	}
 }
 
 func TestOpen_APIKeyMissing(t *testing.T) {
-	f := newFake(t, withKey("the-right-key"))
-	_, err := Open(context.Background(), Options{URL: f.srv.URL})
+	f := meilitest.Start(t, meilitest.Options{APIKey: "the-right-key"})
+	_, err := Open(context.Background(), Options{URL: f.URL()})
 	if err == nil || !strings.Contains(err.Error(), "requires an API key (set index.meilisearch.api_key)") {
 		t.Fatalf("Open = %v, want an error saying a key is needed", err)
 	}
 }
 
 func TestOpen_WithAPIKey(t *testing.T) {
-	f := newFake(t, withKey("the-right-key"))
+	f := meilitest.Start(t, meilitest.Options{APIKey: "the-right-key"})
 	ix := openFake(t, f, nil)
 	if err := ix.Upsert(context.Background(), sampleOffers(2)); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/index/meili/meilitest"
 )
 
 // sourceOf streams offers; failAfter >= 0 makes it fail after that many.
@@ -27,7 +28,7 @@ func sourceOf(offers []index.Offer, failAfter int) index.Source {
 }
 
 // rebuildFixture is an open index holding the "old" offers, and a disjoint "new" set.
-func rebuildFixture(t *testing.T, mutate func(*Options)) (*fakeMeili, *Index, []index.Offer, []index.Offer) {
+func rebuildFixture(t *testing.T, mutate func(*Options)) (*meilitest.Server, *Index, []index.Offer, []index.Offer) {
 	t.Helper()
 	f := newFake(t)
 	ix := openFake(t, f, mutate)
@@ -49,7 +50,7 @@ func ids(offers []index.Offer) []string {
 
 func TestRebuild_SwapsInAndDeletesOld(t *testing.T) {
 	f, ix, old, fresh := rebuildFixture(t, func(o *Options) { o.BatchSize = 2 })
-	settingsBefore := f.setting("offers", "filterableAttributes")
+	settingsBefore := f.Setting("offers", "filterableAttributes")
 
 	// Searches during the rebuild see the old documents only.
 	src := func(ctx context.Context, emit func(index.Offer) error) error {
@@ -71,35 +72,31 @@ func TestRebuild_SwapsInAndDeletesOld(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got := f.docIDs("offers"); !reflect.DeepEqual(got, ids(fresh)) {
+	if got := f.DocumentIDs("offers"); !reflect.DeepEqual(got, ids(fresh)) {
 		t.Errorf("documents after rebuild = %v, want exactly %v", got, ids(fresh))
 	}
-	if uids := f.indexUIDs(); !reflect.DeepEqual(uids, []string{"offers"}) {
+	if uids := f.IndexUIDs(); !reflect.DeepEqual(uids, []string{"offers"}) {
 		t.Errorf("indexes after rebuild = %v, want only offers (the old one deleted)", uids)
 	}
-	var tmp string
-	f.with(func() {
-		if len(f.swaps) != 1 || f.swaps[0][0] != "offers" || !strings.HasPrefix(f.swaps[0][1], "offers_rebuild_") {
-			t.Fatalf("swaps = %v", f.swaps)
-		}
-		tmp = f.swaps[0][1]
-	})
+	swaps := f.Swaps()
+	if len(swaps) != 1 || swaps[0][0] != "offers" || !strings.HasPrefix(swaps[0][1], "offers_rebuild_") {
+		t.Fatalf("swaps = %v", swaps)
+	}
+	tmp := swaps[0][1]
 	// The temporary index got its settings before its first document.
-	f.with(func() {
-		settingsAt, docsAt := -1, -1
-		for i, c := range f.calls {
-			if c == "PATCH /indexes/"+tmp+"/settings" && settingsAt < 0 {
-				settingsAt = i
-			}
-			if c == "POST /indexes/"+tmp+"/documents" && docsAt < 0 {
-				docsAt = i
-			}
+	settingsAt, docsAt := -1, -1
+	for i, c := range f.Calls() {
+		if c == "PATCH /indexes/"+tmp+"/settings" && settingsAt < 0 {
+			settingsAt = i
 		}
-		if settingsAt < 0 || docsAt < 0 || settingsAt > docsAt {
-			t.Errorf("temporary index: settings at call %d, first documents at call %d", settingsAt, docsAt)
+		if c == "POST /indexes/"+tmp+"/documents" && docsAt < 0 {
+			docsAt = i
 		}
-	})
-	if got := f.setting("offers", "filterableAttributes"); string(got) != string(settingsBefore) {
+	}
+	if settingsAt < 0 || docsAt < 0 || settingsAt > docsAt {
+		t.Errorf("temporary index: settings at call %d, first documents at call %d", settingsAt, docsAt)
+	}
+	if got := f.Setting("offers", "filterableAttributes"); string(got) != string(settingsBefore) {
 		t.Errorf("filterable attributes changed by the rebuild:\n%s\n%s", got, settingsBefore)
 	}
 	if _, err := ix.Get(context.Background(), old[0].OfferID); !errors.Is(err, index.ErrNotFound) {
@@ -108,9 +105,9 @@ func TestRebuild_SwapsInAndDeletesOld(t *testing.T) {
 	if n, err := ix.Count(context.Background()); err != nil || n != uint64(len(fresh)) {
 		t.Errorf("Count = %d, %v, want %d", n, err, len(fresh))
 	}
-	for _, tk := range f.tasksOf("indexSwap") {
-		if tk.final != "succeeded" {
-			t.Errorf("swap task is %q", tk.final)
+	for _, tk := range f.Tasks("indexSwap") {
+		if tk.Final != "succeeded" {
+			t.Errorf("swap task is %q", tk.Final)
 		}
 	}
 }
@@ -118,7 +115,7 @@ func TestRebuild_SwapsInAndDeletesOld(t *testing.T) {
 func TestRebuild_Failures_LeaveOriginal(t *testing.T) {
 	for _, c := range []struct {
 		name   string
-		setup  func(f *fakeMeili)
+		setup  func(f *meilitest.Server)
 		src    func(fresh []index.Offer) index.Source
 		want   string
 		swaps  int
@@ -131,15 +128,15 @@ func TestRebuild_Failures_LeaveOriginal(t *testing.T) {
 		},
 		{
 			name: "document task fails",
-			setup: func(f *fakeMeili) {
-				f.failType["documentAdditionOrUpdate"] = &fakeAPIError{Message: "No space left on device.", Code: "no_space_left_on_device", Type: "system"}
+			setup: func(f *meilitest.Server) {
+				f.FailTasks("documentAdditionOrUpdate", &meilitest.APIError{Message: "No space left on device.", Code: "no_space_left_on_device", Type: "system"})
 			},
 			want: "No space left on device",
 		},
 		{
 			name: "swap task fails",
-			setup: func(f *fakeMeili) {
-				f.failType["indexSwap"] = &fakeAPIError{Message: "Index `offers` not found.", Code: "index_not_found", Type: "invalid_request"}
+			setup: func(f *meilitest.Server) {
+				f.FailTasks("indexSwap", &meilitest.APIError{Message: "Index `offers` not found.", Code: "index_not_found", Type: "invalid_request"})
 			},
 			want:  "swap",
 			swaps: 1,
@@ -148,7 +145,7 @@ func TestRebuild_Failures_LeaveOriginal(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f, ix, old, fresh := rebuildFixture(t, func(o *Options) { o.BatchSize = 2 })
 			if c.setup != nil {
-				f.with(func() { c.setup(f) })
+				c.setup(f)
 			}
 			src := sourceOf(fresh, -1)
 			if c.src != nil {
@@ -158,24 +155,22 @@ func TestRebuild_Failures_LeaveOriginal(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("Rebuild = %v, want an error containing %q", err, c.want)
 			}
-			if got := f.docIDs("offers"); !reflect.DeepEqual(got, ids(old)) {
+			if got := f.DocumentIDs("offers"); !reflect.DeepEqual(got, ids(old)) {
 				t.Errorf("documents after failed rebuild = %v, want the original %v", got, ids(old))
 			}
-			if uids := f.indexUIDs(); !reflect.DeepEqual(uids, []string{"offers"}) {
+			if uids := f.IndexUIDs(); !reflect.DeepEqual(uids, []string{"offers"}) {
 				t.Errorf("indexes after failed rebuild = %v, want the temporary one deleted", uids)
 			}
-			f.with(func() {
-				if len(f.swaps) != c.swaps {
-					t.Errorf("swaps = %v, want %d", f.swaps, c.swaps)
-				}
-			})
+			if swaps := f.Swaps(); len(swaps) != c.swaps {
+				t.Errorf("swaps = %v, want %d", swaps, c.swaps)
+			}
 		})
 	}
 }
 
 func TestRebuild_SwapNeverFinishes_KeepsTemporaryIndex(t *testing.T) {
 	f, ix, old, fresh := rebuildFixture(t, nil)
-	f.with(func() { f.stuck["indexSwap"] = true })
+	f.StallTasks("indexSwap", true)
 	ix.opts.TaskTimeout = 200 * time.Millisecond
 
 	err := ix.Rebuild(context.Background(), sourceOf(fresh, -1))
@@ -183,25 +178,23 @@ func TestRebuild_SwapNeverFinishes_KeepsTemporaryIndex(t *testing.T) {
 		t.Fatalf("Rebuild = %v, want a timeout that says the swap may still happen", err)
 	}
 	// Deleting the temporary index now could delete the new documents once the swap runs.
-	if uids := f.indexUIDs(); len(uids) != 2 {
+	if uids := f.IndexUIDs(); len(uids) != 2 {
 		t.Errorf("indexes = %v, want offers and the temporary index", uids)
 	}
-	if got := f.docIDs("offers"); !reflect.DeepEqual(got, ids(old)) {
+	if got := f.DocumentIDs("offers"); !reflect.DeepEqual(got, ids(old)) {
 		t.Errorf("documents = %v, want the original %v until the swap runs", got, ids(old))
 	}
 }
 
 func TestRebuild_RemovesLeftoversOfInterruptedRebuild(t *testing.T) {
 	f, ix, _, fresh := rebuildFixture(t, nil)
-	f.with(func() {
-		f.indexes["offers_rebuild_1700000000"] = newFakeIndex(nil)
-		f.indexes["offers_rebuild_notes"] = newFakeIndex(nil) // not ours: no unix time
-		f.indexes["other"] = newFakeIndex(nil)
-	})
+	f.PutIndex("offers_rebuild_1700000000", "")
+	f.PutIndex("offers_rebuild_notes", "") // not ours: no unix time
+	f.PutIndex("other", "")
 	if err := ix.Rebuild(context.Background(), sourceOf(fresh, -1)); err != nil {
 		t.Fatal(err)
 	}
-	if uids := f.indexUIDs(); !reflect.DeepEqual(uids, []string{"offers", "offers_rebuild_notes", "other"}) {
+	if uids := f.IndexUIDs(); !reflect.DeepEqual(uids, []string{"offers", "offers_rebuild_notes", "other"}) {
 		t.Errorf("indexes = %v", uids)
 	}
 }
@@ -211,7 +204,7 @@ func TestRebuild_Empty(t *testing.T) {
 	if err := ix.Rebuild(context.Background(), sourceOf(nil, -1)); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.docIDs("offers"); len(got) != 0 {
+	if got := f.DocumentIDs("offers"); len(got) != 0 {
 		t.Errorf("documents after rebuilding from nothing = %v", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/index/meili/meilitest"
 )
 
 func TestSearch_RequestAndResultMapping(t *testing.T) {
@@ -38,10 +39,9 @@ func TestSearch_RequestAndResultMapping(t *testing.T) {
 	}
 
 	var sent map[string]any
-	f.with(func() {
-		raw, _ := json.Marshal(f.searches[len(f.searches)-1])
-		_ = json.Unmarshal(raw, &sent)
-	})
+	searches := f.Searches()
+	raw, _ := json.Marshal(searches[len(searches)-1])
+	_ = json.Unmarshal(raw, &sent)
 	want := map[string]any{
 		"q":                "cotton",
 		"filter":           sentFilter,
@@ -79,8 +79,7 @@ func TestSearch_Defaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sent map[string]json.RawMessage
-	f.with(func() { sent = f.searches[0] })
+	sent := f.Searches()[0]
 	// Relevance order (no sort), no filter, no facets, the default limit.
 	if string(sent["limit"]) != "20" || string(sent["q"]) != `""` || sent["sort"] != nil || sent["filter"] != nil || sent["facets"] != nil {
 		t.Errorf("search request = %s", mustMarshal(sent))
@@ -105,7 +104,7 @@ func TestSearch_InvalidQuery_NeverSent(t *testing.T) {
 			t.Errorf("Search(%+v) = %v, want *index.QueryError", q, err)
 		}
 	}
-	if n := f.callCount("POST /indexes/offers/search"); n != 0 {
+	if n := f.CallCount("POST /indexes/offers/search"); n != 0 {
 		t.Errorf("%d invalid queries reached the server", n)
 	}
 }
@@ -113,9 +112,7 @@ func TestSearch_InvalidQuery_NeverSent(t *testing.T) {
 func TestSearch_ServerRejectsQuery_IsQueryError(t *testing.T) {
 	f := newFake(t)
 	ix := openFake(t, f, nil)
-	f.with(func() {
-		f.searchErr = &fakeAPIError{Message: "Attribute `price` is not sortable.", Code: "invalid_search_sort", Type: "invalid_request"}
-	})
+	f.FailSearches(&meilitest.APIError{Message: "Attribute `price` is not sortable.", Code: "invalid_search_sort", Type: "invalid_request"})
 	_, err := ix.Search(context.Background(), index.Query{Sort: []index.SortField{{Field: "price"}}})
 	var qe *index.QueryError
 	if !errors.As(err, &qe) || qe.Param != "sort" || qe.Msg != "Attribute `price` is not sortable." {

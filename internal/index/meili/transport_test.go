@@ -17,11 +17,9 @@ func TestClient_AnswersCompressedOnTheWire(t *testing.T) {
 	if err := ix.Upsert(context.Background(), sampleOffers(3)); err != nil {
 		t.Fatal(err)
 	}
-	f.with(func() {
-		if f.compressed == 0 || f.compressed != len(f.calls) {
-			t.Errorf("%d of %d answers were compressed, want all", f.compressed, len(f.calls))
-		}
-	})
+	if n, calls := f.Compressed(), len(f.Calls()); n == 0 || n != calls {
+		t.Errorf("%d of %d answers were compressed, want all", n, calls)
+	}
 }
 
 func TestTransport_BoundsAnswers(t *testing.T) {
