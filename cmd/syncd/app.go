@@ -81,13 +81,16 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, n nee
 }
 
 // newRunner returns a runner over the app's store, index and client. progress and hooks
-// may be zero.
-func (a *app) newRunner(progress func(string, crawl.Progress), hooks crawl.Hooks) *crawl.Runner {
+// may be zero; log nil means the app's logger.
+func (a *app) newRunner(progress func(string, crawl.Progress), hooks crawl.Hooks, log *slog.Logger) *crawl.Runner {
+	if log == nil {
+		log = a.logger
+	}
 	return crawl.NewRunner(crawl.Options{
 		Store:    a.store,
 		Index:    a.index,
 		Fetcher:  a.client,
-		Logger:   a.logger,
+		Logger:   log,
 		Progress: progress,
 		Hooks:    hooks,
 	})

@@ -51,7 +51,12 @@ func newBackfillCmd(g *globals) *cobra.Command {
 // failed, after every job has finished.
 func (a *app) backfill(ctx context.Context, jobs []crawl.Job, fresh bool, stdout, stderr io.Writer) error {
 	rep := newReporter(stderr, a.logger, jobs)
-	runner := a.newRunner(rep.update, crawl.Hooks{})
+	var runLog *slog.Logger
+	if rep.tty && !a.logger.Enabled(ctx, slog.LevelDebug) {
+		// The bar says what the info lines would; keep warnings and errors.
+		runLog = slog.New(atLeast{a.logger.Handler(), slog.LevelWarn})
+	}
+	runner := a.newRunner(rep.update, crawl.Hooks{}, runLog)
 	stop := rep.start()
 
 	type result struct {
@@ -201,3 +206,18 @@ func estimatePages(p crawl.Progress) int {
 	rest := max(p.Pages-p.Page, 0) + (p.Queries-p.Query-1)*max(p.Pages, 1)
 	return p.Stats.Pages + rest
 }
+
+// atLeast is a handler that drops records below a level.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+func (h atLeast) WithGroup(g string) slog.Handler { return atLeast{h.Handler.WithGroup(g), h.min} }

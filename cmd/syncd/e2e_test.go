@@ -179,7 +179,7 @@ func TestBackfill_SecondRunWritesOnlyChangedPrices(t *testing.T) {
 	}
 	counter := &countingIndex{Index: a.index}
 	a.index = counter
-	runner := a.newRunner(nil, crawl.Hooks{})
+	runner := a.newRunner(nil, crawl.Hooks{}, nil)
 	var totalNew, totalChanged int
 	for _, j := range a.jobs {
 		run, err := runner.Run(ctx, j, false)

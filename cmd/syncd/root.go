@@ -67,6 +67,7 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		newDemoCmd(g),
 		newConfigCmd(g),
 		newVersionCmd(g),
+		newBenchCmd(g),
 	)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -72,7 +72,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, ready func(url string)
 	if a.metrics != nil {
 		crawlHooks = a.metrics.CrawlHooks()
 	}
-	runner := a.newRunner(nil, crawlHooks)
+	runner := a.newRunner(nil, crawlHooks, nil)
 	sched, err := crawl.NewScheduler(runner, a.jobs, log, crawlHooks)
 	if err != nil {
 		return err
