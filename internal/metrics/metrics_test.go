@@ -1,0 +1,66 @@
+package metrics
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/syncd/syncd/internal/checkpoint"
+	"github.com/syncd/syncd/internal/crawl"
+	"github.com/syncd/syncd/internal/upstream"
+)
+
+func TestHooks_FeedTheMetrics(t *testing.T) {
+	m := New(func() float64 { return 42 })
+	u := m.UpstreamHooks()
+	u.Request(upstream.KindKeyword, upstream.OutcomeOK, 30*time.Millisecond)
+	u.Request(upstream.KindKeyword, upstream.OutcomeRetry, time.Second)
+	u.Retry(upstream.KindKeyword, "http_5xx")
+	u.LimiterWait(5 * time.Millisecond)
+	c := m.CrawlHooks()
+	c.PageCommitted("tees", crawl.PageStats{New: 3, Changed: 2, Unchanged: 5, Invalid: 1})
+	c.PageCommitted("tees", crawl.PageStats{New: 1})
+	c.RunFinished("tees", checkpoint.Run{Status: checkpoint.RunSucceeded}, 2*time.Second)
+	c.IndexWrite(10*time.Millisecond, 6)
+	c.PagesDiscarded("tees", 2)
+	c.TickSkipped("tees")
+
+	for _, tc := range []struct {
+		got, want float64
+		name      string
+	}{
+		{testutil.ToFloat64(m.upstreamRequests.WithLabelValues("keyword", "ok")), 1, "requests ok"},
+		{testutil.ToFloat64(m.upstreamRequests.WithLabelValues("keyword", "retry")), 1, "requests retry"},
+		{testutil.ToFloat64(m.retries.WithLabelValues("keyword", "http_5xx")), 1, "retries"},
+		{testutil.ToFloat64(m.pages.WithLabelValues("tees")), 2, "pages"},
+		{testutil.ToFloat64(m.offers.WithLabelValues("tees", "new")), 4, "new"},
+		{testutil.ToFloat64(m.offers.WithLabelValues("tees", "changed")), 2, "changed"},
+		{testutil.ToFloat64(m.offers.WithLabelValues("tees", "unchanged")), 5, "unchanged"},
+		{testutil.ToFloat64(m.offers.WithLabelValues("tees", "invalid")), 1, "invalid"},
+		{testutil.ToFloat64(m.runs.WithLabelValues("tees", "succeeded")), 1, "runs"},
+		{testutil.ToFloat64(m.indexWriteDocs), 6, "index docs written"},
+		{testutil.ToFloat64(m.pagesDiscarded.WithLabelValues("tees")), 2, "discarded"},
+		{testutil.ToFloat64(m.ticksSkipped.WithLabelValues("tees")), 1, "ticks skipped"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+	if ts := testutil.ToFloat64(m.lastCheckpoint.WithLabelValues("tees")); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
+		t.Errorf("last checkpoint timestamp %v is not now", ts)
+	}
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{"syncd_index_documents 42", "syncd_upstream_request_duration_seconds_bucket",
+		"syncd_upstream_limiter_wait_seconds_count 1", "syncd_run_duration_seconds_count{job=\"tees\"} 1", "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+}
