@@ -120,7 +120,7 @@ func openIndex(ctx context.Context, cfg *config.Config, logger *slog.Logger) (in
 		}
 		return ix, nil
 	default:
-		ix, err := bleve.Open(filepath.Join(cfg.StateDir, indexDir), nil)
+		ix, err := bleve.Open(filepath.Join(cfg.StateDir, indexDir), &bleve.Options{Logger: logger})
 		if err != nil {
 			return nil, fmt.Errorf("open embedded index: %w", err)
 		}

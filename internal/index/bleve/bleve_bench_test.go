@@ -86,6 +86,31 @@ func BenchmarkUpsert(b *testing.B) {
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "docs/s")
 }
 
+func BenchmarkRebuild(b *testing.B) {
+	const n = 20000
+	ix, err := bleve.Open(b.TempDir()+"/index", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	docs := synthOffers(n, 0)
+	src := func(ctx context.Context, emit func(index.Offer) error) error {
+		for _, o := range docs {
+			if err := emit(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := ix.Rebuild(context.Background(), src); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "docs/s")
+}
+
 func BenchmarkSearch(b *testing.B) {
 	const n = 20000
 	ix, err := bleve.Open(b.TempDir()+"/index", nil)

@@ -30,8 +30,9 @@ var (
 var _ index.Index = (*Index)(nil)
 
 // Index is the embedded bleve index of offers in one directory. It is safe for concurrent
-// use; searches and writes run in parallel, and only the swap at the end of Rebuild and
-// Close wait for them.
+// use; searches and writes run in parallel. The end of a Rebuild holds writes for as long
+// as it takes to replay the last ones and close the new index, and searches only for the
+// swap itself.
 type Index struct {
 	dir  string
 	opts Options
@@ -39,7 +40,11 @@ type Index struct {
 	log  *slog.Logger
 	lock *os.File // advisory lock on dir+".lock", held until Close
 
-	mu     sync.RWMutex // write-locked only to swap idx or close
+	// wmu is read-locked by writes and write-locked by Rebuild while it replays the last
+	// writes into the new index and closes it; mu is read-locked by every call and
+	// write-locked only to swap idx or close. Order: wmu before mu.
+	wmu    sync.RWMutex
+	mu     sync.RWMutex
 	idx    blevesearch.Index
 	closed bool
 
@@ -186,6 +191,8 @@ func (ix *Index) Upsert(ctx context.Context, docs []index.Offer) error {
 	if len(docs) == 0 {
 		return nil
 	}
+	ix.wmu.RLock()
+	defer ix.wmu.RUnlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.closed {
@@ -204,6 +211,8 @@ func (ix *Index) Delete(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	ix.wmu.RLock()
+	defer ix.wmu.RUnlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.closed {
@@ -296,18 +305,4 @@ func (ix *Index) Count(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("count offers: %w", err)
 	}
 	return n, nil
-}
-
-// syncDir fsyncs a directory so that the names of files created in it survive a power
-// loss.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
 }

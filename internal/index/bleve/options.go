@@ -16,8 +16,9 @@ const (
 // a reference to it.
 type Options struct {
 	// BatchSize is the largest number of documents sent to bleve in one batch; Upsert and
-	// Rebuild split larger inputs. Each batch costs one persistence round trip (two fsyncs),
-	// so larger is faster and needs more memory. Default DefaultBatchSize.
+	// Rebuild split larger inputs. Each batch is persisted before the next starts (a
+	// segment file, the index root and the directory are fsynced), so larger batches are
+	// faster and need more memory. Default DefaultBatchSize.
 	BatchSize int
 	// MaxFacetValues is how many values of one facet field a search reports, most frequent
 	// first; counts are exact for the values reported. Default DefaultMaxFacetValues (the

@@ -40,8 +40,8 @@ type writeLog struct {
 	ops []writeOp
 }
 
-// record appends op to the write log when a Rebuild is running. Called with ix.mu
-// read-locked, so the swap (write lock) sees every recorded op complete.
+// record appends op to the write log when a Rebuild is running. Called with ix.wmu
+// read-locked, so Rebuild, once it holds the write lock, sees every recorded op complete.
 func (ix *Index) record(op writeOp) {
 	ix.wlogMu.Lock()
 	defer ix.wlogMu.Unlock()
@@ -70,10 +70,12 @@ func (ix *Index) replay(ctx context.Context, idx blevesearch.Index, from int) (i
 }
 
 // Rebuild builds a new index from src beside the live one and swaps it in. Searches keep
-// using the old index until the swap, which waits for in-flight calls and then blocks new
-// ones for the few milliseconds it takes to close, rename and reopen. Upserts and deletes
+// using the old index until the swap, which waits for in-flight searches and then blocks
+// new ones for the milliseconds it takes to close, rename and reopen. Upserts and deletes
 // made during the rebuild go to the old index and are replayed into the new one before
-// the swap, so after Rebuild returns nil the index holds exactly src plus those writes.
+// the swap (writes wait while the last of them are replayed and the new index is closed
+// and synced), so after Rebuild returns nil the index holds exactly src plus those
+// writes.
 // On error (including ctx cancellation) the old index stays, and the partial new one is
 // removed. A crash at any point leaves either the old or the new index in place at the
 // next Open. Only one Rebuild runs at a time; a second call waits.
@@ -120,18 +122,24 @@ func (ix *Index) Rebuild(ctx context.Context, src index.Source) (err error) {
 		return fmt.Errorf("rebuild index: %w", err)
 	}
 
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if ix.closed {
-		return ErrClosed
-	}
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
 	if _, err = ix.replay(ctx, nidx, pos); err != nil {
 		return fmt.Errorf("rebuild index: %w", err)
 	}
+	ix.wlogMu.Lock()
+	ix.wlog = nil // writers wait until the swap; after it they write to the new index
+	ix.wlogMu.Unlock()
 	err = finishTemp(tmp, nidx)
 	nidx = nil
 	if err != nil {
 		return fmt.Errorf("rebuild index: %w", err)
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return ErrClosed
 	}
 	if err = ix.swap(tmp); err != nil {
 		return fmt.Errorf("rebuild index: %w", err)

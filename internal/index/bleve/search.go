@@ -111,7 +111,8 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 		for _, name := range q.Facets {
 			counts := map[string]int{}
 			if fr := res.Facets[name]; fr != nil && fr.Terms != nil {
-				isBool := name == "isJxhy"
+				f, _ := index.LookupField(name)
+				isBool := f.Type == index.TypeBool
 				for _, t := range fr.Terms.Terms() {
 					v := t.Term
 					if isBool {

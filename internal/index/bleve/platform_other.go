@@ -17,3 +17,6 @@ func lockFile(path string, _ time.Duration) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// syncDir does nothing: directories cannot be fsynced on this platform.
+func syncDir(string) error { return nil }

@@ -34,3 +34,17 @@ func lockFile(path string, timeout time.Duration) (*os.File, error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// syncDir fsyncs a directory so that the names of files created in it survive a power
+// loss.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
