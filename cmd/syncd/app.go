@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -64,6 +65,11 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, n nee
 	}
 	if n.index {
 		a.index, err = openIndex(ctx, cfg, logger)
+		if errors.Is(err, bleve.ErrSchemaMismatch) {
+			// The embedded index is a projection of the mirror: one written by another
+			// version of syncd is rebuilt from the store rather than left unusable.
+			a.index, err = a.rebuildEmbedded(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +114,27 @@ func (a *app) Close() error {
 		a.store = nil
 	}
 	return errors.Join(errs...)
+}
+
+// rebuildEmbedded replaces an embedded index of another layout with one rebuilt from the
+// mirror.
+func (a *app) rebuildEmbedded(ctx context.Context) (index.Index, error) {
+	dir := filepath.Join(a.cfg.StateDir, indexDir)
+	a.logger.Warn("the embedded index has an older layout; rebuilding it from the mirror", "dir", dir)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove old index: %w", err)
+	}
+	ix, err := openIndex(ctx, a.cfg, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	a.index = ix
+	n, err := a.reindex(ctx)
+	if err != nil {
+		return ix, err
+	}
+	a.logger.Info("embedded index rebuilt", "offers", n)
+	return ix, nil
 }
 
 func openIndex(ctx context.Context, cfg *config.Config, logger *slog.Logger) (index.Index, error) {

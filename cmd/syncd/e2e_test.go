@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	blevelib "github.com/blevesearch/bleve/v2"
+
 	"github.com/syncd/syncd/config"
 	"github.com/syncd/syncd/internal/crawl"
 	"github.com/syncd/syncd/internal/index"
@@ -397,4 +399,34 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// An embedded index written by another version of syncd is rebuilt from the mirror at
+// start, with no upstream calls, instead of leaving search broken.
+func TestOpenApp_RebuildsAnEmbeddedIndexOfAnotherLayout(t *testing.T) {
+	e := newTestEnv(t, sim.Options{}, "")
+	e.mustSyncd(t, "backfill", "tees")
+	want := e.indexDocs(t)
+
+	// Stamp the index with another schema version, as an older syncd would have left it.
+	raw, err := blevelib.Open(filepath.Join(e.dir, "state", indexDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.SetInternal([]byte("syncd.schema"), []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	requests := requestsTotal(e.sim.Stats())
+	res := searchJSON(t, e, "--limit", "1", "T恤")
+	if res.Total == 0 {
+		t.Fatal("search after the rebuild found nothing")
+	}
+	if got := e.indexDocs(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("rebuilt index has %d documents, want the %d it had", len(got), len(want))
+	}
+	if n := requestsTotal(e.sim.Stats()) - requests; n != 0 {
+		t.Errorf("the rebuild made %d upstream requests", n)
+	}
 }
