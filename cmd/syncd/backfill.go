@@ -31,6 +31,9 @@ func newBackfillCmd(g *globals) *cobra.Command {
 				return err
 			}
 			a, err := openApp(cmd.Context(), cfg, logger, need{index: true, upstream: true})
+			if errors.Is(err, checkpoint.ErrLocked) {
+				return fmt.Errorf("%w\nwhile the daemon runs, start a job through it: curl -X POST http://%s/v1/jobs/NAME/run", err, cfg.HTTP.Listen)
+			}
 			if err != nil {
 				return err
 			}
