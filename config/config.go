@@ -44,7 +44,8 @@ type Upstream struct {
 	QPS float64 `yaml:"qps"`
 	// Burst is the rate limiter's bucket size, >= 1.
 	Burst int `yaml:"burst"`
-	// Concurrency caps requests in flight, 1..64.
+	// Concurrency caps requests in flight, 1..128; 0 (the default) sizes it from QPS: enough
+	// requests in flight to use the whole rate at up to 2 s of upstream latency (at least 4).
 	Concurrency int `yaml:"concurrency"`
 	// Timeout bounds one HTTP request, > 0.
 	Timeout Duration `yaml:"timeout"`
@@ -95,7 +96,7 @@ const (
 	DefaultLanguage         = "en"
 	DefaultQPS              = 5.0
 	DefaultBurst            = 1
-	DefaultConcurrency      = 4
+	DefaultConcurrency      = 0 // automatic, from qps
 	DefaultTimeout          = Duration(15 * time.Second)
 	DefaultMaxAttempts      = 5
 	DefaultStateDir         = "./data"

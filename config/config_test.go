@@ -129,7 +129,7 @@ func TestParse_Defaults(t *testing.T) {
 			Language:    "en",
 			QPS:         5,
 			Burst:       1,
-			Concurrency: 4,
+			Concurrency: 0,
 			Timeout:     Duration(15 * time.Second),
 			MaxAttempts: 5,
 			RetryCodes:  []int{429},
@@ -471,6 +471,7 @@ func TestParse_DesignSample(t *testing.T) {
 	want.Upstream.AccessKey = exampleEnv["SYNCD_ACCESS_KEY"]
 	want.Upstream.SecretKey = exampleEnv["SYNCD_SECRET_KEY"]
 	want.Upstream.UserID = "2100007341207"
+	want.Upstream.Concurrency = 4 // the sample predates the automatic default
 	want.Jobs = []Job{{Name: "tees", Kind: upstream.KindKeyword, Schedule: "@every 6h", Keywords: []string{"T恤", "polo衫"},
 		PageSize: 20, MaxPages: 100, PriceStart: "5", PriceEnd: "50", Sort: `{"monthSold":"desc"}`}}
 	if !reflect.DeepEqual(cfg, want) {

@@ -23,7 +23,7 @@
 // # Defaults
 //
 // A key that is absent, null, or a ${VAR} expanding to "" takes its default (the Default*
-// constants, DESIGN §5): language en, qps 5, burst 1, concurrency 4, timeout 15s,
+// constants, DESIGN §5): language en, qps 5, burst 1, concurrency 0 (automatic, from qps), timeout 15s,
 // max_attempts 5, retry_codes [429], state_dir ./data, index.backend bleve, meilisearch url
 // http://127.0.0.1:7700 and index offers, http.listen 127.0.0.1:8790, and per job
 // page_size 20 and max_pages 100. An explicit empty list ("retry_codes: []") is a value,

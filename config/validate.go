@@ -107,8 +107,8 @@ func (v validator) upstream(u *Upstream) {
 	if u.Burst < 1 {
 		v.errf("upstream.burst", "must be >= 1, got %d", u.Burst)
 	}
-	if u.Concurrency < 1 || u.Concurrency > 64 {
-		v.errf("upstream.concurrency", "must be between 1 and 64, got %d", u.Concurrency)
+	if u.Concurrency < 0 || u.Concurrency > 128 {
+		v.errf("upstream.concurrency", "must be between 1 and 128, or 0 for automatic, got %d", u.Concurrency)
 	}
 	if u.Timeout <= 0 {
 		v.errf("upstream.timeout", "must be > 0, got %s", u.Timeout)

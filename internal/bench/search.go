@@ -48,11 +48,14 @@ func bareRequest(q query.Query, sort bool, facet bool) *blevesearch.SearchReques
 	return req
 }
 
+// enTerm matches an English word in either title, the English one analyzed by the
+// field's own analyzer (stemming), as syncd matches it.
 func enTerm(t string) query.Query {
 	a := query.NewTermQuery(t)
 	a.SetField("subject")
-	b := query.NewTermQuery(t)
+	b := query.NewMatchQuery(t)
 	b.SetField("subjectTrans")
+	b.SetOperator(query.MatchQueryOperatorAnd)
 	return query.NewDisjunctionQuery([]query.Query{a, b})
 }
 

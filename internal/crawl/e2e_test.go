@@ -193,12 +193,13 @@ func TestEndToEnd_InterruptAndFaults_ResumeLosesNothing(t *testing.T) {
 	want := e.expect(job)
 	e.sim.SetFaultRate(0.15) // retried by the client; the run must not notice
 
-	// Interrupt once a few pages are committed, as a shutdown would.
+	// Interrupt once a few pages are committed, as a shutdown would (early: the run fetches
+	// ahead across queries, and pages that have arrived are still landed).
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pages atomic.Int64
 	e.runner.progress = func(string, Progress) {
-		if pages.Add(1) == 7 {
+		if pages.Add(1) == 2 {
 			cancel()
 		}
 	}
@@ -212,9 +213,10 @@ func TestEndToEnd_InterruptAndFaults_ResumeLosesNothing(t *testing.T) {
 	if resumed.ID != run.ID || resumed.Offers != len(want) || resumed.New != len(want) {
 		t.Errorf("resumed run = %+v, want run %s with all %d offers new", resumed, run.ID, len(want))
 	}
-	// Only pages in flight at the interruption may have been served twice.
-	if dup := e.sim.Stats().Duplicates(); len(dup) > window {
-		t.Errorf("%d pages fetched twice, want at most the window (%d): %v", len(dup), window, dup)
+	// Only pages in flight at the interruption may have been served twice: the window, and
+	// the next query's first page fetched ahead of it.
+	if dup := e.sim.Stats().Duplicates(); len(dup) > window+1 {
+		t.Errorf("%d pages fetched twice, want at most the window and one (%d): %v", len(dup), window+1, dup)
 	}
 	if n, err := e.index.Count(context.Background()); err != nil || n != uint64(len(want)) {
 		t.Errorf("index holds %d documents (err %v), want %d", n, err, len(want))

@@ -20,7 +20,8 @@ type Fetcher interface {
 }
 
 // prefetcher fetches the pages of one query ahead of the page being processed: at most
-// window requests in flight, none for a page beyond limit, none twice. Results are taken
+// window requests in flight or arrived and not taken (the owner may change window between
+// calls), none for a page beyond limit, none twice. Results are taken
 // strictly in page order whatever order they arrive in.
 //
 // A prefetcher belongs to one goroutine; only its requests run concurrently. close
@@ -39,6 +40,8 @@ type inflight struct {
 	page   int
 	cancel context.CancelFunc
 	done   chan fetchResult // buffered: the request never blocks on delivery
+	// arrived holds a result tryTake received but did not take.
+	arrived *fetchResult
 }
 
 type fetchResult struct {
@@ -75,6 +78,46 @@ func (p *prefetcher) fill(ctx context.Context) {
 	}
 }
 
+// nearlyExhausted reports whether less than a window of pages up to the limit is left to
+// request: from then on, a round trip is enough to reach the query's end.
+func (p *prefetcher) nearlyExhausted() bool { return p.limit-p.next < p.window }
+
+// peek returns the result of the lowest page requested and not taken if it has arrived,
+// without taking it.
+func (p *prefetcher) peek() (fetchResult, bool) {
+	if len(p.queue) == 0 {
+		return fetchResult{}, false
+	}
+	f := p.queue[0]
+	if f.arrived == nil {
+		select {
+		case res := <-f.done:
+			f.arrived = &res
+		default:
+			return fetchResult{}, false
+		}
+	}
+	return *f.arrived, true
+}
+
+// tryTake returns the result of page, the lowest page requested and not yet taken, if it
+// has already arrived without error; otherwise it takes nothing and reports false. An
+// arrived error stays for take to return.
+func (p *prefetcher) tryTake(page int) (fetchResult, bool) {
+	if len(p.queue) == 0 || p.queue[0].page != page {
+		return fetchResult{}, false
+	}
+	res, ok := p.peek()
+	if !ok || res.err != nil || res.page == nil {
+		return fetchResult{}, false
+	}
+	f := p.queue[0]
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+	f.cancel()
+	return res, true
+}
+
 // take waits for page, which must be the lowest page requested and not yet taken, and
 // returns its result; the result's err is ctx's error when ctx is done first. A page that
 // has already arrived is returned even when ctx is done too: its quota is spent, and the
@@ -87,6 +130,9 @@ func (p *prefetcher) take(ctx context.Context, page int) fetchResult {
 	p.queue[0] = nil
 	p.queue = p.queue[1:]
 	defer f.cancel()
+	if f.arrived != nil {
+		return *f.arrived
+	}
 	select {
 	case res := <-f.done:
 		return res

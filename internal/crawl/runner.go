@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncd/syncd/internal/checkpoint"
@@ -19,8 +21,19 @@ import (
 // already running in the same Runner.
 var ErrRunning = errors.New("job is already running")
 
-// DefaultWindow is the number of pages a run fetches ahead when Options.Window is 0.
+// DefaultWindow is the number of pages a run fetches ahead when Options.Window is 0 and
+// the Fetcher is not a Pacer, and the least it fetches ahead when it is.
 const DefaultWindow = 4
+
+// MaxAutoWindow bounds the window sized from a Pacer.
+const MaxAutoWindow = 64
+
+// Pacer is implemented by a Fetcher that can say how fast it may go (*upstream.Client
+// does). The runner then sizes its fetch-ahead window by Little's law: enough pages
+// requested to keep the rate limit busy through one round trip and one commit.
+type Pacer interface {
+	Pace() upstream.Pace
+}
 
 // Options configures a Runner. Store, Index and Fetcher are required; the zero value of
 // every other field means its documented default.
@@ -29,7 +42,9 @@ type Options struct {
 	Index   index.Writer
 	Fetcher Fetcher
 	// Window is how many page requests one run keeps in flight ahead of the page it is
-	// processing; default 4. The fetcher's shared rate limit and concurrency cap still
+	// processing. 0 means automatic: with a Pacer fetcher, QPS × (latency + commit time
+	// per page) with a margin, between DefaultWindow and min(in-flight cap, MaxAutoWindow);
+	// otherwise DefaultWindow. The fetcher's shared rate limit and concurrency cap still
 	// bound all runs together.
 	Window int
 	// Logger receives run events; default: discard.
@@ -61,6 +76,9 @@ type Runner struct {
 	mu      sync.Mutex
 	running map[string]bool // job names with a run in progress
 
+	// applyNs is a moving average of the time one commit takes, for the automatic window.
+	applyNs atomic.Int64
+
 	// writeMu spans read rows → upsert → commit of one page, across all jobs: two jobs
 	// merging sources into the same row must not both start from the old row.
 	writeMu sync.Mutex
@@ -82,8 +100,8 @@ func NewRunner(opts Options) *Runner {
 		progress: opts.Progress,
 		running:  make(map[string]bool),
 	}
-	if r.window <= 0 {
-		r.window = DefaultWindow
+	if r.window < 0 {
+		r.window = 0
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
@@ -153,8 +171,12 @@ func (r *Runner) run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, 
 	if err != nil {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
 	}
+	var ahead *prefetcher
 	for err == nil && cur.Query < len(job.Queries) {
-		err = r.runQuery(ctx, log, job, &cur)
+		ahead, err = r.runQuery(ctx, log, job, &cur, ahead)
+	}
+	if ahead != nil {
+		ahead.close()
 	}
 	run, err := r.end(ctx, log, job, cur, err)
 	r.hooks.runFinished(job.Name, run, time.Since(began))
@@ -261,71 +283,159 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 
 // runQuery pages through query cur.Query from page cur.Page to its end, committing every
 // page, and leaves cur at the last committed cursor (at the next query when done).
-func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor) error {
+//
+// pf, when not nil, is the query's prefetcher, already started by the previous query (see
+// lookahead); runQuery closes it. It returns the next query's prefetcher when it started
+// one, which the caller passes on or closes.
+func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor, pf *prefetcher) (ahead *prefetcher, err error) {
 	qi := cur.Query
-	q := job.Queries[qi]
-	if q.Kind == "" {
-		q.Kind = job.Kind
-	}
+	q := r.query(job, qi)
 	first := max(cur.Page, 1)
 	if job.MaxPages > 0 && first > job.MaxPages {
 		// Resumed past a lowered max_pages: nothing of this query is left to fetch.
+		if pf != nil {
+			pf.close()
+		}
 		cur.Query, cur.Page = qi+1, 1
-		return nil
+		return nil, nil
 	}
 	where := func(page int) string {
 		return fmt.Sprintf("page %d of query %d/%d (%s) of job %s", page, qi+1, len(job.Queries), describeQuery(q), job.Name)
 	}
 
-	pf := newPrefetcher(r.window, first, func(ctx context.Context, page int) (*upstream.Page, error) {
-		return r.fetcher.FetchPage(ctx, upstream.PageRequest{Query: q, Page: page, PageSize: job.PageSize})
-	})
+	if pf == nil {
+		pf = r.newPrefetcher(job, q, first)
+	}
 	defer func() {
 		if n := pf.close(); n > 0 {
 			log.Debug("abandoned pages in flight", "query", qi+1, "pages", n)
 		}
+		if err != nil && ahead != nil {
+			ahead.close()
+			ahead = nil
+		}
 	}()
-	for page := first; ; page++ {
+	for page := first; ; {
+		pf.window = r.windowSize()
 		pf.fill(ctx)
 		res := pf.take(ctx, page)
 		if res.err == nil && res.page == nil {
 			res.err = errors.New("fetcher returned no page and no error")
 		}
 		if res.err != nil {
-			return fmt.Errorf("fetch %s: %w", where(page), res.err)
+			return ahead, fmt.Errorf("fetch %s: %w", where(page), res.err)
 		}
-		pg := res.page
-
-		end, last := queryEnd(page, pg, pageLimit(job))
+		// Group commit: pages of this query that have already arrived land together with
+		// this one, in one index write and one store transaction. The slower a commit, the
+		// more pages wait, the larger the next group: commits keep up with any fetch rate.
+		group := []landing{{page: page, res: res}}
+		end, last := queryEnd(page, res.page, pageLimit(job))
+		for !last && len(group) < maxGroupPages {
+			more, ok := pf.tryTake(page + len(group))
+			if !ok {
+				break
+			}
+			group = append(group, landing{page: page + len(group), res: more})
+			end, last = queryEnd(page+len(group)-1, more.page, pageLimit(job))
+		}
 		pf.setLimit(end)
 		if !last {
-			pf.fill(ctx) // fetch ahead while this page is applied
+			pf.window = r.windowSize()
+			pf.fill(ctx) // fetch ahead while this group is applied
+			if ahead == nil && pf.nearlyExhausted() && qi+1 < len(job.Queries) {
+				ahead = r.lookahead(ctx, job, qi+1)
+			}
 		}
-
-		next := *cur
-		next.Query, next.Page = qi, page+1
+		if ahead != nil {
+			r.advance(ctx, job, ahead, pf.window-len(pf.queue))
+		}
+		for i := range group {
+			group[i].next = *cur
+			group[i].next.Query, group[i].next.Page = qi, group[i].page+1
+		}
 		if last {
-			next.Query, next.Page = qi+1, 1
+			group[len(group)-1].next.Query, group[len(group)-1].next.Page = qi+1, 1
 		}
-		// The page is paid for: apply it even if shutdown begins meanwhile, so that a
-		// resume does not spend quota on it again. Stop bounds the wait.
-		committed, st, err := r.applyPage(context.WithoutCancel(ctx), job.Name, pg, next)
+		// The pages are paid for: apply them even if shutdown begins meanwhile, so that a
+		// resume does not spend quota on them again. Stop bounds the wait.
+		began := time.Now()
+		committed, stats, err := r.applyPages(context.WithoutCancel(ctx), job.Name, *cur, group)
 		if err != nil {
-			return fmt.Errorf("apply %s: %w", where(page), err)
+			return ahead, fmt.Errorf("apply %s: %w", where(page), err)
 		}
-		*cur = committed
-		st.Query, st.Page, st.Fetch = qi, page, res.took
-		r.report(log, job, st, pg, end, committed)
+		r.observeApply(time.Since(began))
+		*cur = committed[len(committed)-1]
+		for i, l := range group {
+			st := stats[i]
+			st.Query, st.Page, st.Fetch = qi, l.page, l.res.took
+			r.report(log, job, st, l.res.page, end, committed[i])
+		}
 
 		if last {
 			if n := pf.close(); n > 0 {
 				log.Info("query ended before its reported last page; discarded pages fetched ahead",
-					"query", qi+1, "page", page, "totalPage", pg.TotalPage, "discarded", n)
+					"query", qi+1, "page", group[len(group)-1].page, "totalPage", group[len(group)-1].res.page.TotalPage, "discarded", n)
 				r.hooks.pagesDiscarded(job.Name, n)
 			}
-			return nil
+			return ahead, nil
 		}
+		page += len(group)
 	}
+}
+
+// maxGroupPages bounds the pages one commit lands (group commit in runQuery).
+const maxGroupPages = 64
+
+// landing is one fetched page of a group commit and the cursor after it.
+type landing struct {
+	page int
+	res  fetchResult
+	next checkpoint.Cursor // Query and Page after this page; stats are filled by applyPages
+}
+
+// query returns query qi of job with the job's kind filled in.
+func (r *Runner) query(job Job, qi int) upstream.Query {
+	q := job.Queries[qi]
+	if q.Kind == "" {
+		q.Kind = job.Kind
+	}
+	return q
+}
+
+// advance lets the next query's prefetcher, started by lookahead, fetch ahead as soon as
+// its first page has told how far the query goes, so the rate limit stays busy while the
+// current query's last pages land. It uses what the current query leaves of the window
+// (room), so that a run never has more than its window requested and not landed, plus the
+// next query's first page.
+func (r *Runner) advance(ctx context.Context, job Job, pf *prefetcher, room int) {
+	res, ok := pf.peek()
+	if !ok || res.err != nil || res.page == nil {
+		return
+	}
+	if end, last := queryEnd(1, res.page, pageLimit(job)); !last {
+		pf.setLimit(end)
+		pf.window = max(room, 1)
+		pf.fill(ctx)
+	}
+}
+
+// newPrefetcher returns the prefetcher of query q of job from page first.
+func (r *Runner) newPrefetcher(job Job, q upstream.Query, first int) *prefetcher {
+	return newPrefetcher(r.windowSize(), first, func(ctx context.Context, page int) (*upstream.Page, error) {
+		return r.fetcher.FetchPage(ctx, upstream.PageRequest{Query: q, Page: page, PageSize: job.PageSize})
+	})
+}
+
+// lookahead starts fetching page 1 of query qi while the query before it finishes: a
+// query's first page says how far it goes, so without this every query boundary would
+// leave the rate limit idle for one round trip. The page is needed whatever the current
+// query still does; only an interrupted run abandons it, like any page in flight. It is
+// the one request a run may have beyond its window.
+func (r *Runner) lookahead(ctx context.Context, job Job, qi int) *prefetcher {
+	pf := r.newPrefetcher(job, r.query(job, qi), 1)
+	pf.window = 1
+	pf.fill(ctx)
+	return pf
 }
 
 // MaxResultsPerQuery is the most results upstream returns for one query (API.md §1.5: the
@@ -362,44 +472,117 @@ func queryEnd(n int, pg *upstream.Page, maxPages int) (end int, last bool) {
 	return end, false
 }
 
-// applyPage lands one fetched page: it compares the page's offers with their mirror rows,
-// upserts the documents that need it (and only if any do), then commits every row with
-// next, the cursor after this page with the page's counts added. On error nothing was
-// committed. It returns the committed cursor.
-func (r *Runner) applyPage(ctx context.Context, job string, pg *upstream.Page, next checkpoint.Cursor) (checkpoint.Cursor, PageStats, error) {
-	offers, ids, noID := distinctOffers(pg.Offers)
+// applyPages lands a group of fetched pages of one query, in page order, with one index
+// write and one store transaction: it compares each page's offers with their mirror rows
+// (as left by the pages before it in the group), upserts the documents that need it (and
+// only if any do), then commits every row with the cursor after the last page. cur is the
+// cursor before the group; each landing's next gives the position after its page. It
+// returns the cursor after each page, with the counts up to that page added, and each
+// page's stats. On error nothing was committed.
+func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Cursor, group []landing) ([]checkpoint.Cursor, []PageStats, error) {
+	type distinct struct {
+		offers []upstream.Offer
+		noID   int
+	}
+	pages := make([]distinct, len(group))
+	var ids []string
+	for i, l := range group {
+		offers, pids, noID := distinctOffers(l.res.page.Offers)
+		pages[i] = distinct{offers, noID}
+		ids = append(ids, pids...)
+	}
 
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
-	var existing map[string]checkpoint.Row
+	existing := map[string]checkpoint.Row{}
 	if len(ids) > 0 {
 		var err error
 		if existing, err = r.store.Rows(ids); err != nil {
-			return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("read mirror rows: %w", err)
+			return nil, nil, fmt.Errorf("read mirror rows: %w", err)
 		}
 	}
-	d := diffPage(job, next.Run.ID, r.now(), offers, existing)
-	if len(d.docs) > 0 {
+	now := r.now()
+	var (
+		rows  []checkpoint.Row
+		docs  []index.Offer
+		docAt = map[string]int{} // offer id → position in docs: the latest version wins
+		curs  = make([]checkpoint.Cursor, len(group))
+		stats = make([]PageStats, len(group))
+		c     = cur
+	)
+	for i, l := range group {
+		d := diffPage(job, cur.Run.ID, now, pages[i].offers, existing)
+		for _, row := range d.rows {
+			existing[row.Doc.OfferID] = row // later pages of the group see this one
+		}
+		rows = append(rows, d.rows...)
+		for _, doc := range d.docs {
+			if j, ok := docAt[doc.OfferID]; ok {
+				docs[j] = doc
+				continue
+			}
+			docAt[doc.OfferID] = len(docs)
+			docs = append(docs, doc)
+		}
+		st := d.stats
+		st.Invalid = len(l.res.page.Invalid) + pages[i].noID
+		c.Query, c.Page = l.next.Query, l.next.Page
+		s := &c.Run.Stats
+		s.Pages++
+		s.New += st.New
+		s.Changed += st.Changed
+		s.Unchanged += st.Unchanged
+		s.Offers += st.New + st.Changed + st.Unchanged
+		s.Invalid += st.Invalid
+		curs[i], stats[i] = c, st
+	}
+	if len(docs) > 0 {
 		start := time.Now()
-		if err := r.index.Upsert(ctx, d.docs); err != nil {
-			return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("upsert %d documents: %w", len(d.docs), err)
+		if err := r.index.Upsert(ctx, docs); err != nil {
+			return nil, nil, fmt.Errorf("upsert %d documents: %w", len(docs), err)
 		}
-		r.hooks.indexWrite(time.Since(start), len(d.docs))
+		r.hooks.indexWrite(time.Since(start), len(docs))
 	}
+	if err := r.store.CommitPage(job, c, rows); err != nil {
+		return nil, nil, fmt.Errorf("commit: %w", err)
+	}
+	return curs, stats, nil
+}
 
-	st := d.stats
-	st.Invalid = len(pg.Invalid) + noID
-	s := &next.Run.Stats
-	s.Pages++
-	s.New += st.New
-	s.Changed += st.Changed
-	s.Unchanged += st.Unchanged
-	s.Offers += st.New + st.Changed + st.Unchanged
-	s.Invalid += st.Invalid
-	if err := r.store.CommitPage(job, next, d.rows); err != nil {
-		return checkpoint.Cursor{}, PageStats{}, fmt.Errorf("commit: %w", err)
+// windowSize is how many pages a run may have requested and not yet landed (see
+// Options.Window).
+func (r *Runner) windowSize() int {
+	if r.window > 0 {
+		return r.window
 	}
-	return next, st, nil
+	p, ok := r.fetcher.(Pacer)
+	if !ok {
+		return DefaultWindow
+	}
+	pace := p.Pace()
+	limit := min(max(pace.InFlight, DefaultWindow), MaxAutoWindow)
+	if math.IsInf(pace.QPS, 1) || pace.QPS <= 0 {
+		return limit
+	}
+	// Little's law: the pages in flight or waiting to land cover one round trip and one
+	// commit (group) at the full rate; half again as many absorb jitter, and two more keep a
+	// request queued for the next token.
+	cycle := pace.Latency + time.Duration(r.applyNs.Load())
+	need := int(math.Ceil(1.5*pace.QPS*cycle.Seconds())) + 2
+	return min(max(need, DefaultWindow), limit)
+}
+
+// observeApply folds the time one commit took into the moving average. It is the wall
+// time of the whole group, not per page: while a commit runs, nothing is taken from the
+// window, so the window must hold what arrives meanwhile.
+func (r *Runner) observeApply(d time.Duration) {
+	per := int64(d)
+	old := r.applyNs.Load()
+	if old == 0 {
+		r.applyNs.Store(per)
+		return
+	}
+	r.applyNs.Store(old + (per-old)/8)
 }
 
 // report tells logs, hooks and the progress callback about a committed page.

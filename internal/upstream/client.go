@@ -21,9 +21,12 @@ type Options struct {
 	UserID    string // required: upstream needs the user-id header (API.md §1.2)
 	Language  string // sent as country/language; default "en"
 
-	QPS         float64       // shared rate limit; default 5; <0 means unlimited
-	Burst       int           // default 1
-	Concurrency int           // max requests in flight; default 4
+	QPS   float64 // shared rate limit; default 5; <0 means unlimited
+	Burst int     // default 1
+	// Concurrency caps requests in flight; 0 means enough to use QPS at up to
+	// AutoConcurrencyLatency of latency (at least DefaultConcurrency, at most
+	// MaxAutoConcurrency).
+	Concurrency int
 	Timeout     time.Duration // per attempt; default 15s
 	MaxAttempts int           // default 5
 	// RetryCodes are the envelope codes retried; nil means [429], while an empty non-nil
@@ -93,6 +96,8 @@ type Client struct {
 	own    *http.Transport // the default transport, closed by Close; nil for Options.HTTPClient
 	gate   *gate
 	log    *slog.Logger
+	// latency averages successful attempts, for Pace.
+	latency latencyEWMA
 
 	// Seams for tests.
 	now    func() time.Time
@@ -158,7 +163,9 @@ func (o *Options) applyDefaults() error {
 	setDefault(&o.Language, DefaultLanguage)
 	setDefault(&o.QPS, DefaultQPS)
 	setDefault(&o.Burst, DefaultBurst)
-	setDefault(&o.Concurrency, DefaultConcurrency)
+	if o.Concurrency == 0 {
+		o.Concurrency = autoConcurrency(o.QPS)
+	}
 	setDefault(&o.Timeout, DefaultTimeout)
 	setDefault(&o.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&o.BackoffBase, DefaultBackoffBase)

@@ -233,12 +233,13 @@ func TestNew_Options(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := c.opts
-	if o.Language != "en" || o.QPS != 5 || o.Burst != 1 || o.Concurrency != 4 || o.Timeout != 15*time.Second ||
+	// Concurrency 0 is automatic: qps 5 × AutoConcurrencyLatency (2 s) = 10 in flight.
+	if o.Language != "en" || o.QPS != 5 || o.Burst != 1 || o.Concurrency != 10 || o.Timeout != 15*time.Second ||
 		o.MaxAttempts != 5 || fmt.Sprint(o.RetryCodes) != "[429]" || o.BackoffBase != 500*time.Millisecond ||
 		o.BackoffMax != 30*time.Second || o.MaxBodyBytes != 8<<20 || c.own == nil || c.own.MaxIdleConnsPerHost < 4 {
 		t.Errorf("defaults = %+v", o)
 	}
-	if cap(c.gate.slots) != 4 {
+	if cap(c.gate.slots) != 10 {
 		t.Errorf("concurrency cap = %d", cap(c.gate.slots))
 	}
 }

@@ -37,6 +37,7 @@ func (c *Client) call(ctx context.Context, ep Endpoint, page int, body []byte, d
 		c.gate.leave()
 		took := time.Since(start)
 		if err == nil {
+			c.latency.observe(took)
 			c.reportRequest(ep.Kind, OutcomeOK, took)
 			return nil
 		}
