@@ -61,8 +61,12 @@ func newPrefetcher(window, first int, fetch func(ctx context.Context, page int) 
 func (p *prefetcher) setLimit(last int) { p.limit = last }
 
 // fill requests pages until window requests are in flight or the limit is reached. The
-// requests run with contexts derived from ctx.
+// requests run with contexts derived from ctx. Once ctx is done it requests nothing: a
+// request made then could only fail, and an interrupted run asks upstream for nothing new.
 func (p *prefetcher) fill(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
 	for len(p.queue) < p.window && p.next <= p.limit {
 		rctx, cancel := context.WithCancel(ctx)
 		f := &inflight{page: p.next, cancel: cancel, done: make(chan fetchResult, 1)}
@@ -124,6 +128,9 @@ func (p *prefetcher) tryTake(page int) (fetchResult, bool) {
 // runner applies it rather than fetch it again on resume.
 func (p *prefetcher) take(ctx context.Context, page int) fetchResult {
 	if len(p.queue) == 0 || p.queue[0].page != page {
+		if err := ctx.Err(); err != nil {
+			return fetchResult{err: err} // fill requests nothing once ctx is done
+		}
 		return fetchResult{err: fmt.Errorf("page %d was not requested", page)} // a bug in the caller
 	}
 	f := p.queue[0]

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/index"
@@ -111,9 +112,18 @@ func TestRunner_Run_Cancel_InterruptsAndResumeMatchesUninterrupted(t *testing.T)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var cancelled atomic.Bool
+	var cancelled, xDone atomic.Bool
 	h := newHarness(t, func(c context.Context, req upstream.PageRequest) (*upstream.Page, error) {
+		if req.Query.Keyword == "x" && req.Page == 6 {
+			defer xDone.Store(true)
+		}
 		if !cancelled.Load() && req.Query.Keyword == "y" && req.Page == 3 {
+			// The lookahead may ask for y's pages before x's last page has arrived; let it
+			// arrive (arrived pages are landed) so that the run stops inside query 2.
+			for deadline := time.Now().Add(3 * time.Second); !xDone.Load() && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(10 * time.Millisecond)
 			cancelled.Store(true)
 			cancel() // shutdown arrives while page 3 of the second query is in flight
 			return nil, c.Err()

@@ -316,7 +316,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		}
 	}()
 	for page := first; ; {
-		pf.window = r.windowSize()
+		pf.window = r.queryWindow(ahead)
 		pf.fill(ctx)
 		res := pf.take(ctx, page)
 		if res.err == nil && res.page == nil {
@@ -340,7 +340,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		}
 		pf.setLimit(end)
 		if !last {
-			pf.window = r.windowSize()
+			pf.window = r.queryWindow(ahead)
 			pf.fill(ctx) // fetch ahead while this group is applied
 			if ahead == nil && pf.nearlyExhausted() && qi+1 < len(job.Queries) {
 				ahead = r.lookahead(ctx, job, qi+1)
@@ -417,6 +417,19 @@ func (r *Runner) advance(ctx context.Context, job Job, pf *prefetcher, room int)
 		pf.window = max(room, 1)
 		pf.fill(ctx)
 	}
+}
+
+// queryWindow is the window of the current query's prefetcher: the run's window less
+// what the next query's prefetcher (ahead) holds beyond its first page. advance fills ahead
+// only into room the current query leaves, but the current query's limit can still grow
+// afterwards (totals drift, or a page reports none); without this the two together would
+// hold more than the window plus one.
+func (r *Runner) queryWindow(ahead *prefetcher) int {
+	w := r.windowSize()
+	if ahead != nil {
+		w -= max(len(ahead.queue)-1, 0)
+	}
+	return max(w, 1)
 }
 
 // newPrefetcher returns the prefetcher of query q of job from page first.
@@ -503,12 +516,13 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 	}
 	now := r.now()
 	var (
-		rows  []checkpoint.Row
-		docs  []index.Offer
-		docAt = map[string]int{} // offer id → position in docs: the latest version wins
-		curs  = make([]checkpoint.Cursor, len(group))
-		stats = make([]PageStats, len(group))
-		c     = cur
+		rows    []checkpoint.Row
+		docs    []index.Offer
+		docAt   = map[string]int{} // offer id → position in docs: the latest version wins
+		docFrom []int              // position in docs → the page of the group it came from
+		curs    = make([]checkpoint.Cursor, len(group))
+		stats   = make([]PageStats, len(group))
+		c       = cur
 	)
 	for i, l := range group {
 		d := diffPage(job, cur.Run.ID, now, pages[i].offers, existing)
@@ -516,15 +530,19 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 			existing[row.Doc.OfferID] = row // later pages of the group see this one
 		}
 		rows = append(rows, d.rows...)
+		st := d.stats
 		for _, doc := range d.docs {
 			if j, ok := docAt[doc.OfferID]; ok {
+				// One document goes to the index: count it for the page whose version it is.
 				docs[j] = doc
+				stats[docFrom[j]].Indexed--
+				docFrom[j] = i
 				continue
 			}
 			docAt[doc.OfferID] = len(docs)
 			docs = append(docs, doc)
+			docFrom = append(docFrom, i)
 		}
-		st := d.stats
 		st.Invalid = len(l.res.page.Invalid) + pages[i].noID
 		c.Query, c.Page = l.next.Query, l.next.Page
 		s := &c.Run.Stats
