@@ -291,7 +291,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 	qi := cur.Query
 	q := r.query(job, qi)
 	first := max(cur.Page, 1)
-	if job.MaxPages > 0 && first > job.MaxPages {
+	if first > pageLimit(job) {
 		// Resumed past a lowered max_pages: nothing of this query is left to fetch.
 		if pf != nil {
 			pf.close()
