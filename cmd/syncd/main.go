@@ -1,5 +1,3 @@
-// Command syncd keeps a local, searchable mirror of slices of the 1688 wholesale catalog,
-// read through the PandaPon open API. See README.md for the commands.
 package main
 
 import (

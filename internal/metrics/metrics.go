@@ -1,5 +1,3 @@
-// Package metrics defines syncd's Prometheus metrics (prefix syncd_) and adapts them to the
-// hook points of the upstream client and the crawl runner, so neither imports Prometheus.
 package metrics
 
 import (
