@@ -22,11 +22,7 @@ func newBackfillCmd(g *globals) *cobra.Command {
 		Use:   "backfill [--fresh] [JOB...]",
 		Short: "Run jobs (default: all) to completion now, resuming interrupted runs",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
+			cfg, logger, err := g.setup()
 			if err != nil {
 				return err
 			}

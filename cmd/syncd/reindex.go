@@ -17,11 +17,7 @@ func newReindexCmd(g *globals) *cobra.Command {
 		Short: "Rebuild the search index from the mirror (no upstream calls), swapping it in atomically",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
+			cfg, logger, err := g.setup()
 			if err != nil {
 				return err
 			}

@@ -125,6 +125,19 @@ func (g *globals) logger() (*slog.Logger, error) {
 	return nil, usagef("--log-format: %q is not text or json", g.logFormat)
 }
 
+// setup reads the config named by --config and builds the logger the flags ask for.
+func (g *globals) setup() (*config.Config, *slog.Logger, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	logger, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, logger, nil
+}
+
 // loadConfig reads the config named by --config.
 func (g *globals) loadConfig() (*config.Config, error) {
 	return config.Load(g.configPath)

@@ -28,11 +28,7 @@ HTTP API, web search page and /metrics are served on http.listen. SIGINT or SIGT
 gracefully; a second signal exits at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
+			cfg, logger, err := g.setup()
 			if err != nil {
 				return err
 			}

@@ -54,11 +54,7 @@ func newSearchCmd(g *globals) *cobra.Command {
 			if err := q.Validate(); err != nil {
 				return err
 			}
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
+			cfg, logger, err := g.setup()
 			if err != nil {
 				return err
 			}

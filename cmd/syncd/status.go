@@ -23,11 +23,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show jobs (state, cursor, last and next run) and the index",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
-			logger, err := g.logger()
+			cfg, logger, err := g.setup()
 			if err != nil {
 				return err
 			}
