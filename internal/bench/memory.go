@@ -36,6 +36,11 @@ type ChildResult struct {
 	Seconds    float64 `json:"seconds"`
 	PeakRSSMB  float64 `json:"peakRssMB"`
 	PeakHeapMB float64 `json:"peakHeapMB"`
+	// Peaks of the anonymous and the file-backed part of the resident set (RssAnon,
+	// RssFile: mapped files such as bbolt's data file and scorch's segments), sampled
+	// every 50 ms; they need not peak at the same moment as VmHWM.
+	PeakAnonMB float64 `json:"peakAnonMB"`
+	PeakFileMB float64 `json:"peakFileMB"`
 }
 
 // Memory measures, per catalog size, the peak RSS and peak Go heap of two child processes
@@ -81,6 +86,9 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 		r.add(fmt.Sprintf("%d offers: peak RSS", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakRSSMB, bare.PeakRSSMB, sy.PeakRSSMB-bare.PeakRSSMB),
 			"≤ bare + 64 MB", ref(sy.PeakRSSMB <= bare.PeakRSSMB+64),
 			fmt.Sprintf("syncd %.0fs, bare %.0fs", sy.Seconds, bare.Seconds))
+		r.add(fmt.Sprintf("%d offers: peak RSS, anonymous / file-backed", total),
+			fmt.Sprintf("syncd %.0f / %.0f MB, bare bleve %.0f / %.0f MB", sy.PeakAnonMB, sy.PeakFileMB, bare.PeakAnonMB, bare.PeakFileMB), "", nil,
+			"sampled every 50 ms; file-backed = mapped files (bbolt, segments)")
 		r.add(fmt.Sprintf("%d offers: peak Go heap", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakHeapMB, bare.PeakHeapMB, sy.PeakHeapMB-bare.PeakHeapMB), "", nil, "")
 		syncdHeaps = append(syncdHeaps, ChildResult{Offers: total, PeakHeapMB: sy.PeakHeapMB - bare.PeakHeapMB})
 	}
@@ -134,7 +142,7 @@ func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir s
 		return res, fmt.Errorf("unknown mode %q", mode)
 	}
 	res.Seconds = time.Since(start).Seconds()
-	res.PeakHeapMB = stop()
+	res.PeakHeapMB, res.PeakAnonMB, res.PeakFileMB = stop()
 	res.PeakRSSMB = peakRSSMB()
 	return res, nil
 }
@@ -189,32 +197,47 @@ func bareOverHTTP(ctx context.Context, simURL string, qs []PlannedQuery, dir str
 	return n, nil
 }
 
-// sampleHeap samples the live Go heap every 50 ms until the returned function is called,
-// which returns the largest sample in MB.
-func sampleHeap() func() float64 {
+// sampleHeap samples the live Go heap and the anonymous and file-backed resident set every
+// 50 ms until the returned function is called, which returns the largest samples in MB.
+func sampleHeap() func() (heap, anon, file float64) {
 	done := make(chan struct{})
-	result := make(chan float64)
+	result := make(chan [3]float64)
 	go func() {
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		peak := uint64(0)
+		var anon, file float64
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
 			metrics.Read(s)
 			peak = max(peak, s[0].Value.Uint64())
+			a, f := rssParts()
+			anon, file = max(anon, a), max(file, f)
 			select {
 			case <-done:
-				result <- float64(peak) / (1 << 20)
+				result <- [3]float64{float64(peak) / (1 << 20), anon, file}
 				return
 			case <-t.C:
 			}
 		}
 	}()
-	return func() float64 { close(done); return <-result }
+	return func() (float64, float64, float64) {
+		close(done)
+		r := <-result
+		return r[0], r[1], r[2]
+	}
+}
+
+// rssParts reads RssAnon and RssFile (MB) from /proc; zeros where there is none.
+func rssParts() (anon, file float64) {
+	return procStatusMB("RssAnon:"), procStatusMB("RssFile:")
 }
 
 // peakRSSMB reads the process's peak resident set (VmHWM) from /proc; 0 where there is none.
-func peakRSSMB() float64 {
+func peakRSSMB() float64 { return procStatusMB("VmHWM:") }
+
+// procStatusMB reads one kB field of /proc/self/status in MB; 0 where there is none.
+func procStatusMB(key string) float64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -222,7 +245,7 @@ func peakRSSMB() float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return kb / 1024
 		}

@@ -167,15 +167,7 @@ func fieldOf(name string, types ...index.FieldType) (index.Field, error) {
 }
 
 func numRange(field string, lo, hi *float64, loIncl, hiIncl bool) query.Query {
-	for _, p := range []**float64{&lo, &hi} {
-		if *p != nil {
-			v := canon(**p)
-			*p = &v
-		}
-	}
-	q := query.NewNumericRangeInclusiveQuery(lo, hi, &loIncl, &hiIncl)
-	q.SetField(field)
-	return q
+	return newRangeQuery(field, lo, hi, loIncl, hiIncl)
 }
 
 func term(field, value string) query.Query {

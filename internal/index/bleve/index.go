@@ -51,6 +51,8 @@ type Index struct {
 	rebuildMu sync.Mutex // one Rebuild at a time
 	wlogMu    sync.Mutex
 	wlog      *writeLog // non-nil while a Rebuild runs
+
+	facets facetCache
 }
 
 // Open opens the index in dir, creating it if needed. opts may be nil. Before opening it
@@ -235,12 +237,22 @@ type writeOp struct {
 // (bleve fsyncs the files it writes but not the directory that names them). An empty dir
 // skips the directory sync (for an index that is not live yet).
 func (ix *Index) apply(ctx context.Context, idx blevesearch.Index, dir string, op writeOp) error {
+	return ix.applyBatches(ctx, idx, dir, op, ix.opts.BatchSize)
+}
+
+// applyBatches is apply with batches of the given size.
+func (ix *Index) applyBatches(ctx context.Context, idx blevesearch.Index, dir string, op writeOp, size int) error {
+	if dir != "" {
+		// The live index: cached facet counts are stale once any batch is visible, also
+		// when a later one fails.
+		defer ix.facets.invalidate()
+	}
 	n := len(op.docs) + len(op.ids)
-	for start := 0; start < n; start += ix.opts.BatchSize {
+	for start := 0; start < n; start += size {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		end := min(start+ix.opts.BatchSize, n)
+		end := min(start+size, n)
 		b := idx.NewBatch()
 		for i := start; i < end; i++ {
 			if i >= len(op.docs) {

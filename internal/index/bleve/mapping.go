@@ -26,12 +26,15 @@ import (
 //     twice;
 //   - subject and subjectTrans are indexed (subjectAnalyzer, en), not stored, no term
 //     vectors;
-//   - a number field is indexed as a bleve numeric field (16 prefix-coded terms, for range
-//     filters) without doc values; a sortable number also gets a sort key field "s:<name>"
-//     holding only the full-precision term, with doc values. Bleve's own numeric doc values
-//     would carry all 16 terms per document, and decoding them is most of the cost of a
-//     sorted query (perf/bleve-baseline.md); with the sort keys, sorted queries at 20k
-//     documents took about half the time;
+//   - a number gets a sort key field "s:<name>" holding only the full-precision
+//     prefix-coded term, with doc values, and a field "<name>" holding the coarser terms
+//     of an 8-bit-step trie (7 terms, 5 for integer fields; no doc values; see
+//     numrange.go); range filters use both. Bleve's own numeric fields index 16 terms per
+//     number (a 4-bit step that its range query hard-codes), and their doc values would
+//     carry all 16, decoding which is most of the cost of a sorted query
+//     (perf/bleve-baseline.md); with the sort keys, sorted queries at 20k documents took
+//     about half the time, and with the trie a number costs 6–8 terms to index instead
+//     of 17;
 //   - isJxhy is a boolean field, categoryId, sellerOpenId and sources are keyword fields,
 //     all with doc values for facets;
 //   - doc values stay snappy-compressed: with bleve's SkipDVCompression option, zapx
@@ -47,7 +50,7 @@ const (
 	hasField      = "has"
 	sortPrefix    = "s:"
 	schemaKey     = "syncd.schema"
-	schemaVersion = "1"
+	schemaVersion = "2"
 )
 
 // Indexing options per kind of field.
@@ -131,12 +134,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 			fm.Store, fm.DocValues = false, false
 			add(f.Name, fm)
 		case f.Type == index.TypeNumber:
-			fm := mapping.NewNumericFieldMapping()
-			fm.Store, fm.DocValues = false, false
-			add(f.Name, fm)
-			if f.Sortable {
-				add(sortPrefix+f.Name, keyword(true))
-			}
+			add(f.Name, keyword(false)) // trie terms, built by trieAnalyzer
+			add(sortPrefix+f.Name, keyword(true))
 		case f.Type == index.TypeBool:
 			fm := mapping.NewBooleanFieldMapping()
 			fm.Store, fm.DocValues = false, f.Facet
@@ -182,9 +181,9 @@ func (a *analyzers) toDocument(o *index.Offer) (*document.Document, error) {
 	d.AddField(document.NewTextFieldCustom("subjectTrans", nil, []byte(o.SubjectTrans), textOpts, a.trans))
 
 	number := func(name string, v float64) {
-		v = canon(v)
-		d.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, numberOpts))
-		d.AddField(document.NewTextFieldCustom(sortPrefix+name, nil, sortKey(v), sortKeyOpts, nil))
+		key := sortKey(v)
+		d.AddField(document.NewTextFieldCustom(name, nil, key, numberOpts, trieAnalyzer{first: firstShift(name)}))
+		d.AddField(document.NewTextFieldCustom(sortPrefix+name, nil, key, sortKeyOpts, nil))
 	}
 	keyword := func(name, v string, opts bleveindex.FieldIndexingOptions) {
 		d.AddField(document.NewTextFieldCustom(name, nil, []byte(v), opts, nil))

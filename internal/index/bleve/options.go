@@ -20,6 +20,10 @@ type Options struct {
 	// segment file, the index root and the directory are fsynced), so larger batches are
 	// faster and need more memory. Default DefaultBatchSize.
 	BatchSize int
+	// RebuildBatchSize is the batch size Rebuild fills the new index with (writes replayed
+	// into it use BatchSize). A rebuild writes the whole catalog, and fewer, larger
+	// segments leave the merger less to redo. Default 4 × BatchSize.
+	RebuildBatchSize int
 	// MaxFacetValues is how many values of one facet field a search reports, most frequent
 	// first; counts are exact for the values reported. Default DefaultMaxFacetValues (the
 	// same as Meilisearch's maxValuesPerFacet).
@@ -38,6 +42,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.BatchSize <= 0 {
 		r.BatchSize = DefaultBatchSize
+	}
+	if r.RebuildBatchSize <= 0 {
+		r.RebuildBatchSize = 4 * r.BatchSize
 	}
 	if r.MaxFacetValues <= 0 {
 		r.MaxFacetValues = DefaultMaxFacetValues

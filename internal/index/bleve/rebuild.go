@@ -186,6 +186,7 @@ func (ix *Index) swap(tmp string) error {
 		return fmt.Errorf("open new index: %w (and restoring the old one failed)", err)
 	}
 	ix.idx = idx
+	ix.facets.invalidate()
 	os.Remove(filepath.Join(ix.dir, completeMarker))
 	if err := os.RemoveAll(old); err != nil {
 		ix.log.Warn("remove old index", "dir", old, "err", err)
@@ -209,12 +210,13 @@ func (ix *Index) createTemp() (string, blevesearch.Index, error) {
 	return tmp, idx, nil
 }
 
-// fill writes every document of src to idx in batches and returns how many it wrote.
+// fill writes every document of src to idx in batches of RebuildBatchSize and returns how
+// many it wrote.
 func (ix *Index) fill(ctx context.Context, idx blevesearch.Index, src index.Source) (int, error) {
-	buf := make([]index.Offer, 0, ix.opts.BatchSize)
+	buf := make([]index.Offer, 0, ix.opts.RebuildBatchSize)
 	n := 0
 	flush := func() error {
-		if err := ix.apply(ctx, idx, "", writeOp{docs: buf}); err != nil {
+		if err := ix.applyBatches(ctx, idx, "", writeOp{docs: buf}, ix.opts.RebuildBatchSize); err != nil {
 			return err
 		}
 		n += len(buf)

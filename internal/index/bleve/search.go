@@ -30,7 +30,8 @@ import (
 //     Documents without a sort field come last in both directions.
 //   - Facets count every match; each field reports its MaxFacetValues most frequent
 //     values, booleans as "true" and "false". Every requested facet is in the result,
-//     empty when nothing matched.
+//     empty when nothing matched. Counts are cached per (text, filter, facets) until the
+//     next write (facetCache).
 //
 // q is validated again (Query.Validate); problems with it are *index.QueryError.
 func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, error) {
@@ -82,8 +83,17 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 	}
 	order = append(order, &search.SortDocID{})
 	req.SortByCustom(order)
-	for _, name := range q.Facets {
-		req.AddFacet(name, blevesearch.NewFacetRequest(name, ix.opts.MaxFacetValues))
+	var cached map[string]map[string]int
+	var key string
+	gen := ix.facets.gen.Load()
+	if len(q.Facets) > 0 {
+		key = facetKey(q.Text, q.Filter, q.Facets)
+		cached, _ = ix.facets.get(key, gen)
+	}
+	if cached == nil {
+		for _, name := range q.Facets {
+			req.AddFacet(name, blevesearch.NewFacetRequest(name, ix.opts.MaxFacetValues))
+		}
 	}
 
 	ix.mu.RLock()
@@ -106,7 +116,9 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 		}
 		r.Hits = append(r.Hits, o)
 	}
-	if len(q.Facets) > 0 {
+	if cached != nil {
+		r.Facets = cached
+	} else if len(q.Facets) > 0 {
 		r.Facets = make(map[string]map[string]int, len(q.Facets))
 		for _, name := range q.Facets {
 			counts := map[string]int{}
@@ -123,6 +135,7 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (*index.Result, erro
 			}
 			r.Facets[name] = counts
 		}
+		ix.facets.put(key, gen, r.Facets)
 	}
 	r.Took = time.Since(start)
 	return r, nil
