@@ -34,6 +34,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/syncd/syncd/internal/headless"
 )
 
 const defaultWait = `#results[data-state="ready"], #results[data-state="error"]`
@@ -83,21 +85,7 @@ func run() error {
 	defer removeProfile(profile)
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(*width, *height),
-	)
+		headless.Options(browser, profile, *width, *height)...)
 	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	defer cancelTab()

@@ -27,6 +27,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/syncd/syncd/internal/headless"
+
 	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/crawl"
 	"github.com/syncd/syncd/internal/index"
@@ -129,20 +131,7 @@ func newBrowser(t *testing.T) context.Context {
 		t.Errorf("remove browser profile %s", profile)
 	})
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(execPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
+		headless.Options(execPath, profile, 1280, 900)...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelTab)
