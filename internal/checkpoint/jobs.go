@@ -99,18 +99,21 @@ func (s *Store) Jobs() (map[string]JobRecord, error) {
 // failure with the cursor kept). The job's LastRun is kept. The cursor is durable when
 // SaveCursor returns nil.
 func (s *Store) SaveCursor(job string, c Cursor) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		rec, err := getJob(tx, job)
-		if err != nil {
-			return err
-		}
-		rec.Cursor = &c
-		return putJob(tx, job, rec)
-	})
+	err := s.db.Update(func(tx *bolt.Tx) error { return setCursor(tx, job, c) })
 	if err != nil {
 		return fmt.Errorf("save cursor of job %s: %w", job, err)
 	}
 	return nil
+}
+
+// setCursor makes c the job's cursor within tx, keeping the rest of its record.
+func setCursor(tx *bolt.Tx, job string, c Cursor) error {
+	rec, err := getJob(tx, job)
+	if err != nil {
+		return err
+	}
+	rec.Cursor = &c
+	return putJob(tx, job, rec)
 }
 
 // FinishRun clears the job's cursor, makes run its LastRun and appends it to the job's run

@@ -111,12 +111,7 @@ func (s *Store) CommitPage(job string, c Cursor, rows []Row) error {
 				return err
 			}
 		}
-		rec, err := getJob(tx, job)
-		if err != nil {
-			return err
-		}
-		rec.Cursor = &c
-		return putJob(tx, job, rec)
+		return setCursor(tx, job, c)
 	})
 	if err != nil {
 		return fmt.Errorf("commit page of job %s: %w", job, err)

@@ -193,15 +193,7 @@ func (ix *Index) Upsert(ctx context.Context, docs []index.Offer) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	ix.wmu.RLock()
-	defer ix.wmu.RUnlock()
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	if ix.closed {
-		return ErrClosed
-	}
-	ix.record(writeOp{docs: docs})
-	if err := ix.apply(ctx, ix.idx, ix.dir, writeOp{docs: docs}); err != nil {
+	if err := ix.write(ctx, writeOp{docs: docs}); err != nil {
 		return fmt.Errorf("upsert %d offers: %w", len(docs), err)
 	}
 	return nil
@@ -213,6 +205,15 @@ func (ix *Index) Delete(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := ix.write(ctx, writeOp{ids: ids}); err != nil {
+		return fmt.Errorf("delete %d offers: %w", len(ids), err)
+	}
+	return nil
+}
+
+// write records op for a rebuild in progress (which replays it into the new index) and
+// applies it to the live index, under the locks that keep it out of a swap.
+func (ix *Index) write(ctx context.Context, op writeOp) error {
 	ix.wmu.RLock()
 	defer ix.wmu.RUnlock()
 	ix.mu.RLock()
@@ -220,11 +221,8 @@ func (ix *Index) Delete(ctx context.Context, ids []string) error {
 	if ix.closed {
 		return ErrClosed
 	}
-	ix.record(writeOp{ids: ids})
-	if err := ix.apply(ctx, ix.idx, ix.dir, writeOp{ids: ids}); err != nil {
-		return fmt.Errorf("delete %d offers: %w", len(ids), err)
-	}
-	return nil
+	ix.record(op)
+	return ix.apply(ctx, ix.idx, ix.dir, op)
 }
 
 // writeOp is one Upsert (docs) or Delete (ids).
