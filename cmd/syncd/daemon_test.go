@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -276,6 +274,4 @@ jobs:
 	if !regexp.MustCompile(`stopped`).MatchString(d.logs()) {
 		t.Errorf("no clean stop in the logs:\n%s", d.logs())
 	}
-	_ = fmt.Sprint
-	_ = os.Stderr
 }

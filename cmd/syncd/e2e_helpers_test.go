@@ -113,16 +113,8 @@ func (e *testEnv) mustSyncd(t *testing.T, args ...string) string {
 // each job's page limits, without spending a request.
 func (e *testEnv) expectedIDs(t *testing.T) map[string][]string {
 	t.Helper()
-	cfg, err := config.Load(e.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := jobsFromConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[string][]string{} // offer id → sorted job names
-	for _, j := range jobs {
+	for _, j := range e.expectedJobs(t) {
 		for _, q := range j.Queries {
 			ids := e.sim.Matches(q)
 			if limit := j.PageSize * j.MaxPages; j.MaxPages > 0 && len(ids) > limit {

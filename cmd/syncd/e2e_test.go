@@ -374,7 +374,8 @@ func TestBackfill_UpstreamGarbageIsRetriedOrReported(t *testing.T) {
 
 	// A permanent failure (the secret is wrong): exit 1, a message naming the signature,
 	// and the mirror untouched.
-	bad := strings.Replace(readFile(t, e.config), "secret_key: sim-secret-key", "secret_key: wrong", 1)
+	const wrongSecret = "Wr0ng-s3cret-Q7xZ"
+	bad := strings.Replace(readFile(t, e.config), "secret_key: sim-secret-key", "secret_key: "+wrongSecret, 1)
 	writeFile(t, e.config, bad)
 	code, out, errOut := e.syncd(t, "backfill", "--fresh", "dresses")
 	if code != exitFailure {
@@ -383,8 +384,8 @@ func TestBackfill_UpstreamGarbageIsRetriedOrReported(t *testing.T) {
 	if !strings.Contains(out+errOut, "signature") {
 		t.Errorf("the failure does not mention the signature:\n%s\n%s", out, errOut)
 	}
-	if strings.Contains(out+errOut, "wrong") && strings.Contains(out+errOut, "secret_key: wrong") {
-		t.Errorf("the secret leaked into the output")
+	if strings.Contains(out+errOut, wrongSecret) {
+		t.Errorf("the secret leaked into the output:\n%s\n%s", out, errOut)
 	}
 	after := e.mirror(t)
 	if !reflect.DeepEqual(keys(before), keys(after)) {
