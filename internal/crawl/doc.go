@@ -4,6 +4,12 @@
 // the index → commit mirror rows and the cursor in one bbolt transaction. The cursor only
 // moves after the index acknowledged the page (DESIGN §3).
 //
+// Pacing (group.go): with Options.Window 0 the window is sized from the client's pace by
+// Little's law (rate × (latency + commit time)); pages that have already arrived when a
+// page is landed join it in one group — one index write, one transaction, the cursor at the
+// group's last page — and the next query's first page is requested before the current
+// query ends, so the rate limit never idles at a query boundary. Pages still land in order.
+//
 // Runner runs one job to completion, resuming its unfinished run; Scheduler starts runs on
 // cron schedules, on demand and after a restart; JobStatuses reports where every job
 // stands. The mirror in the checkpoint store is the only memory of what was seen: the
