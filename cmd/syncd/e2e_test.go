@@ -15,6 +15,7 @@ import (
 	"github.com/syncd/syncd/config"
 	"github.com/syncd/syncd/internal/crawl"
 	"github.com/syncd/syncd/internal/index"
+	"github.com/syncd/syncd/internal/index/bleve"
 	"github.com/syncd/syncd/internal/upstream/sim"
 )
 
@@ -223,6 +224,23 @@ func TestReindex_RebuildsFromMirrorWithoutUpstream(t *testing.T) {
 	e := newTestEnv(t, sim.Options{}, "")
 	e.mustSyncd(t, "backfill")
 	before := e.indexDocs(t)
+	// Damage the index: the rebuild must bring back what only the mirror still has.
+	var lost string
+	for id := range before {
+		lost = id
+		break
+	}
+	ix, err := bleve.Open(filepath.Join(e.dir, "state", indexDir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Delete(context.Background(), []string{lost}); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	if _, ok := e.indexDocs(t)[lost]; ok {
+		t.Fatal("the damage did not take")
+	}
 	requests := requestsTotal(e.sim.Stats())
 	out := e.mustSyncd(t, "reindex")
 	if !strings.Contains(out, "reindexed") {
@@ -429,5 +447,18 @@ func TestOpenApp_RebuildsAnEmbeddedIndexOfAnotherLayout(t *testing.T) {
 	}
 	if n := requestsTotal(e.sim.Stats()) - requests; n != 0 {
 		t.Errorf("the rebuild made %d upstream requests", n)
+	}
+}
+
+func TestDemo_NoServe(t *testing.T) {
+	var out, errb strings.Builder
+	code := execute(context.Background(), []string{"demo", "--no-serve", "--offers", "3000", "--dir", t.TempDir()}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"distinct offers mirrored", "results for \"t-shirt\"", "results for \"T恤\"", "sources: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
