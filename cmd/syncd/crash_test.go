@@ -53,7 +53,7 @@ func TestBackfill_SurvivesSIGKILL(t *testing.T) {
 		if attempt > 20 {
 			t.Fatal("backfill never completed")
 		}
-		before := requestsTotal(e.sim.Stats())
+		before := e.sim.Stats().Total()
 		cmd := exec.Command(bin, "--config", e.config, "--log-level", "warn", "backfill")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
@@ -64,7 +64,7 @@ func TestBackfill_SurvivesSIGKILL(t *testing.T) {
 		if kills < maxKills {
 			// Wait until the run is under way, then kill at a random moment.
 			deadline := time.Now().Add(20 * time.Second)
-			for requestsTotal(e.sim.Stats()) < before+2+rng.IntN(6) && time.Now().Before(deadline) {
+			for e.sim.Stats().Total() < before+2+rng.IntN(6) && time.Now().Before(deadline) {
 				time.Sleep(2 * time.Millisecond)
 			}
 			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
@@ -121,7 +121,7 @@ func TestBackfill_SurvivesSIGKILL(t *testing.T) {
 	const window = 8
 	bound := kills * jobs * (window + 1)
 	t.Logf("%d kills, %d pages fetched twice (bound %d), %d requests in all vs %d uninterrupted",
-		kills, refetched, bound, requestsTotal(e.sim.Stats()), requestsTotal(ref.sim.Stats()))
+		kills, refetched, bound, e.sim.Stats().Total(), ref.sim.Stats().Total())
 	if refetched > bound {
 		t.Errorf("%d pages fetched twice over %d kills; at most %d were in flight", refetched, kills, bound)
 	}

@@ -59,15 +59,6 @@ jobs:
 // demoCategory is the simulator's dresses category, mirrored by the demo's category job.
 const demoCategory = "127204011"
 
-// requestsTotal is the number of API requests the simulator received.
-func requestsTotal(st sim.Stats) int {
-	n := 0
-	for _, c := range st.Requests {
-		n += c
-	}
-	return n
-}
-
 func newDemoCmd(g *globals) *cobra.Command {
 	var (
 		listen  string
@@ -147,7 +138,7 @@ func runDemo(ctx context.Context, g *globals, listen, dir string, offers int, no
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   %d distinct offers mirrored; upstream requests: %d\n\n", n, requestsTotal(s.Stats()))
+	fmt.Fprintf(out, "   %d distinct offers mirrored; upstream requests: %d\n\n", n, s.Stats().Total())
 
 	fmt.Fprintln(out, "3. sample searches")
 	samples := []struct {

@@ -241,12 +241,12 @@ func TestReindex_RebuildsFromMirrorWithoutUpstream(t *testing.T) {
 	if _, ok := e.indexDocs(t)[lost]; ok {
 		t.Fatal("the damage did not take")
 	}
-	requests := requestsTotal(e.sim.Stats())
+	requests := e.sim.Stats().Total()
 	out := e.mustSyncd(t, "reindex")
 	if !strings.Contains(out, "reindexed") {
 		t.Errorf("reindex output: %s", out)
 	}
-	if got := requestsTotal(e.sim.Stats()); got != requests {
+	if got := e.sim.Stats().Total(); got != requests {
 		t.Errorf("reindex made %d upstream requests", got-requests)
 	}
 	after := e.indexDocs(t)
@@ -437,7 +437,7 @@ func TestOpenApp_RebuildsAnEmbeddedIndexOfAnotherLayout(t *testing.T) {
 	}
 	raw.Close()
 
-	requests := requestsTotal(e.sim.Stats())
+	requests := e.sim.Stats().Total()
 	res := searchJSON(t, e, "--limit", "1", "T恤")
 	if res.Total == 0 {
 		t.Fatal("search after the rebuild found nothing")
@@ -445,7 +445,7 @@ func TestOpenApp_RebuildsAnEmbeddedIndexOfAnotherLayout(t *testing.T) {
 	if got := e.indexDocs(t); !reflect.DeepEqual(got, want) {
 		t.Errorf("rebuilt index has %d documents, want the %d it had", len(got), len(want))
 	}
-	if n := requestsTotal(e.sim.Stats()) - requests; n != 0 {
+	if n := e.sim.Stats().Total() - requests; n != 0 {
 		t.Errorf("the rebuild made %d upstream requests", n)
 	}
 }

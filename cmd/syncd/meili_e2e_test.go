@@ -47,7 +47,7 @@ index:
 	if elapsed > 20*time.Second {
 		t.Errorf("backfill took %v to report an unreachable Meilisearch", elapsed)
 	}
-	if n := requestsTotal(e.sim.Stats()); n != 0 {
+	if n := e.sim.Stats().Total(); n != 0 {
 		t.Errorf("backfill made %d upstream requests with the index down: quota spent on pages it cannot store", n)
 	}
 	if rows := e.mirror(t); len(rows) != 0 {
@@ -77,7 +77,7 @@ index:
 	if got := fake.DocumentIDs("offers"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Meilisearch index holds %d documents, the mirror %d (or other ids)", len(got), len(want))
 	}
-	requests := requestsTotal(e.sim.Stats())
+	requests := e.sim.Stats().Total()
 
 	// status reads the count from Meilisearch.
 	out = e.mustSyncd(t, "status", "--json")
@@ -132,7 +132,7 @@ index:
 	if uids := fake.IndexUIDs(); !reflect.DeepEqual(uids, []string{"offers"}) {
 		t.Errorf("indexes after reindex = %v, want only offers", uids)
 	}
-	if got := requestsTotal(e.sim.Stats()); got != requests {
+	if got := e.sim.Stats().Total(); got != requests {
 		t.Errorf("status, search and reindex made %d upstream requests", got-requests)
 	}
 }

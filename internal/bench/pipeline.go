@@ -110,10 +110,7 @@ func Pipeline(ctx context.Context, open Opener, o PipelineOptions) (*Report, err
 			return nil, err
 		}
 		took := time.Since(start)
-		after := 0
-		for _, n := range s.Stats().Requests {
-			after += n
-		}
+		after := s.Stats().Total()
 		rate := float64(n) / took.Seconds()
 		if o.SkipBare {
 			r.add("reindex from the mirror", fmt.Sprintf("%.0f offers/s", rate), "", nil, fmt.Sprintf("%d offers in %s", n, took.Round(time.Millisecond)))

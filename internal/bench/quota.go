@@ -59,10 +59,7 @@ func Quota(ctx context.Context, open Opener, o QuotaOptions) (*Report, error) {
 	elapsed := time.Since(start)
 	tr.stop()
 	st := s.Stats()
-	requests := 0
-	for _, n := range st.Requests {
-		requests += n
-	}
+	requests := st.Total()
 	over := st.Rejected["quota"]
 	first, last, n := tr.span()
 	if os.Getenv("SYNCD_BENCH_GAPS") != "" {

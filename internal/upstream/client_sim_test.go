@@ -275,11 +275,7 @@ func TestClientSim_WrongSecretFailsAtOnce(t *testing.T) {
 		t.Errorf("error %q holds the secret", err)
 	}
 	st := s.Stats()
-	total := 0
-	for _, n := range st.Requests {
-		total += n
-	}
-	if total != 1 || st.Rejected["signature"] != 1 {
+	if total := st.Total(); total != 1 || st.Rejected["signature"] != 1 {
 		t.Errorf("requests %v rejected %v, want exactly one, rejected for its signature", st.Requests, st.Rejected)
 	}
 }
@@ -315,10 +311,7 @@ func TestClientSim_LimiterSharedAcrossCallers(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
-	n := 0
-	for _, v := range s.Stats().Requests {
-		n += v
-	}
+	n := s.Stats().Total()
 	// One bucket of 20/s with a burst of 1 for all eight callers admits at most 1 + 20*elapsed
 	// requests (one more for rounding); eight private limiters would admit eight times that.
 	if limit := 2 + 20*elapsed; float64(n) > limit {

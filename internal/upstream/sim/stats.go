@@ -71,3 +71,12 @@ func (b *statsBox) reset() {
 	defer b.mu.Unlock()
 	b.st = newStats()
 }
+
+// Total is the number of API requests received, whatever their fate.
+func (st Stats) Total() int {
+	n := 0
+	for _, c := range st.Requests {
+		n += c
+	}
+	return n
+}

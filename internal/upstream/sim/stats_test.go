@@ -208,3 +208,13 @@ func TestRoutes(t *testing.T) {
 		t.Fatalf("non-API routes counted: %v", st.Requests)
 	}
 }
+
+func TestStats_TotalSumsRequestsOfEveryPath(t *testing.T) {
+	st := Stats{Requests: map[string]int{"/a": 3, "/b": 4}}
+	if got := st.Total(); got != 7 {
+		t.Errorf("Total() = %d, want 7", got)
+	}
+	if got := (Stats{}).Total(); got != 0 {
+		t.Errorf("Total() of no requests = %d", got)
+	}
+}
