@@ -189,6 +189,12 @@ func (s *benchSystem) Search(ctx context.Context, q index.Query) (*index.Result,
 
 func (s *benchSystem) IndexedDocs() int64 { return s.indexed.Load() }
 
+func (s *benchSystem) DropCaches() {
+	if c, ok := s.a.index.(benchCountingIndex).Index.(interface{ DropCaches() }); ok {
+		c.DropCaches()
+	}
+}
+
 func (s *benchSystem) Close() error { return s.a.Close() }
 
 // benchCountingIndex counts the documents upserted through it.

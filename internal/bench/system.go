@@ -19,6 +19,9 @@ type System interface {
 	Search(ctx context.Context, q index.Query) (*index.Result, error)
 	// IndexedDocs is how many documents were sent to the index since Open.
 	IndexedDocs() int64
+	// DropCaches makes the index forget what it cached about earlier queries (facet
+	// counts), so that the next query is measured cold.
+	DropCaches()
 	// Close releases everything Open opened.
 	Close() error
 }

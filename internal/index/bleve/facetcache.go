@@ -32,6 +32,10 @@ func facetKey(text, filter string, facets []string) string {
 // invalidate drops every entry. Called after a write became visible.
 func (c *facetCache) invalidate() { c.gen.Add(1) }
 
+// DropCaches forgets every cached facet count, so that the next queries pay the full
+// cost; benchmarks use it to measure cold queries.
+func (ix *Index) DropCaches() { ix.facets.invalidate() }
+
 // get returns a copy of the counts cached for key at generation gen.
 func (c *facetCache) get(key string, gen uint64) (map[string]map[string]int, bool) {
 	c.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
 	bleveindex "github.com/blevesearch/bleve_index_api"
@@ -53,6 +54,11 @@ type Index struct {
 	wlog      *writeLog // non-nil while a Rebuild runs
 
 	facets facetCache
+
+	blocks blockTerms // block terms per segment (topk.go)
+
+	// Searches whose page was collected from bitmaps (topk.go), and those bleve ran.
+	topkSearches, bleveSearches atomic.Uint64
 }
 
 // Open opens the index in dir, creating it if needed. opts may be nil. Before opening it

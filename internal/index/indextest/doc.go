@@ -5,6 +5,7 @@
 //
 // The suite relies on the contract, not on one backend's behaviour: a write is visible
 // once Upsert or Delete returned; multi-word text matches documents that contain every
-// word; documents without a sort field come last; facets report values with a non-zero
-// count.
+// word; without a sort, results come best sellers first (monthSold descending), and ties
+// of a sort go to the better seller; documents without a sort field come last; facets
+// report values with a non-zero count.
 package indextest

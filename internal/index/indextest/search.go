@@ -213,6 +213,14 @@ func testSort(t *testing.T, ix index.Index) {
 		return cmp.Compare(a.Price, b.Price)
 	}))
 
+	// Without a sort, best sellers first; ties of a sort go to the better seller.
+	bySales := func(a, b index.Offer) int { return cmp.Compare(b.MonthSold, a.MonthSold) }
+	check("no sort", sortBy(""), sorted(docs, bySales))
+	check(`"T恤", no sort`, sortBy("T恤"), sorted(teeDocs, bySales))
+	check("repurchaseRate:asc, ties by sales", sortBy("", "repurchaseRate:asc"), sorted(docs, func(a, b index.Offer) int {
+		return cmp.Or(cmp.Compare(a.RepurchaseRate, b.RepurchaseRate), bySales(a, b))
+	}))
+
 	// Documents without the sort field come last in both directions.
 	for _, dir := range []string{"asc", "desc"} {
 		got := sortBy("", "jxhyPrice:"+dir)

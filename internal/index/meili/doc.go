@@ -40,11 +40,14 @@
 //     left off is index structure Meilisearch does not build or update on every write.
 //     Facet distributions only need the attribute to be filterable.
 //   - sortableAttributes: the Sortable fields of index.Fields.
-//   - rankingRules [words, sort, typo, proximity, attribute, exactness]: sort moved up from
-//     fifth to second place, so that an explicit sort ("price:asc") orders the matches
-//     strictly, as users of a sourcing tool expect and as the bleve backend does, instead
-//     of only breaking ties between equally relevant offers. Without a sort the rule does
-//     nothing and relevance applies unchanged.
+//   - rankingRules [words, sort, typo, monthSold:desc, proximity, attribute, exactness]:
+//     sort moved up from fifth to second place, so that an explicit sort ("price:asc")
+//     orders the matches strictly, as users of a sourcing tool expect and as the bleve
+//     backend does, instead of only breaking ties between equally relevant offers (without
+//     a sort the rule does nothing); and the custom rule monthSold:desc after typo, so that
+//     among the offers that match every word without typos the best sellers come first,
+//     which is the bleve backend's default order and how 1688 ranks a keyword search.
+//     Proximity, attribute and exactness then only break ties between equal sales.
 //   - typoTolerance: disableOnNumbers, so that 2024 does not match 2025 and a size or a
 //     model number in a title is matched exactly; and minWordSizeForTypos oneTypo 6
 //     (Meilisearch's default is 5): apparel nouns of five letters are one letter apart

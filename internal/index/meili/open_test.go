@@ -86,7 +86,7 @@ func TestOpen_CreatesIndexAndAppliesSettings(t *testing.T) {
 		t.Errorf("searchableAttributes = %v", searchable)
 	}
 	mustJSON(t, f.Setting("offers", "rankingRules"), &ranking)
-	if fmt.Sprint(ranking) != "[words sort typo proximity attribute exactness]" {
+	if fmt.Sprint(ranking) != "[words sort typo monthSold:desc proximity attribute exactness]" {
 		t.Errorf("rankingRules = %v", ranking)
 	}
 	var localized []localeRule

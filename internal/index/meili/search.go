@@ -19,7 +19,7 @@ import (
 // filter string is then passed through unchanged (it is Meilisearch syntax already). Every
 // query word must match (matchingStrategy "all", as on the bleve backend: Meilisearch's
 // default, "last", drops words from the end of the query until something matches, which
-// turns "cotton shirt" into "cotton"). Sorts map to "field:asc|desc" (relevance when none),
+// turns "cotton shirt" into "cotton"). Sorts map to "field:asc|desc" (best sellers first when none: rankingRules),
 // facets to facetDistribution (booleans as "true"/"false"), Limit and Offset pass through.
 //
 // Total is Meilisearch's estimatedTotalHits, capped at maxTotalHits: exact for filters and

@@ -74,7 +74,7 @@ func desiredSettings() []setting {
 		filterable = append(filterable, r)
 	}
 	sortable := index.FieldNames(func(f index.Field) bool { return f.Sortable })
-	ranking := []string{"words", "sort", "typo", "proximity", "attribute", "exactness"}
+	ranking := []string{"words", "sort", "typo", "monthSold:desc", "proximity", "attribute", "exactness"}
 	typo := typoTolerance{DisableOnNumbers: true}
 	typo.MinWordSizeForTypos.OneTypo, typo.MinWordSizeForTypos.TwoTypos = 6, 9
 	localized := []localeRule{
