@@ -7,8 +7,9 @@
 // Pacing (group.go): with Options.Window 0 the window is sized from the client's pace by
 // Little's law (rate × (latency + commit time)); pages that have already arrived when a
 // page is landed join it in one group — one index write, one transaction, the cursor at the
-// group's last page — and the next query's first page is requested before the current
-// query ends, so the rate limit never idles at a query boundary. Pages still land in order.
+// group's last page — and the queries after the current one are fetched ahead (first
+// pages early, then as much of them as the window leaves), so the rate limit does not idle
+// at query boundaries however short the queries are. Pages still land in order.
 //
 // Runner runs one job to completion, resuming its unfinished run; Scheduler starts runs on
 // cron schedules, on demand and after a restart; JobStatuses reports where every job

@@ -14,10 +14,10 @@ import (
 func TestPrefetcher_Take_ArrivedPageWinsOverCancel(t *testing.T) {
 	for i := range 64 {
 		ctx, cancel := context.WithCancel(context.Background())
-		pf := newPrefetcher(1, 1, func(context.Context, int) (*upstream.Page, error) {
+		pf := newPrefetcher(1, nil, func(context.Context, int) (*upstream.Page, error) {
 			return &upstream.Page{TotalPage: 1}, nil
 		})
-		pf.fill(ctx)
+		pf.request(ctx, 1)
 		deadline := time.Now().Add(5 * time.Second)
 		for len(pf.queue[0].done) == 0 { // wait until the result is delivered
 			if time.Now().After(deadline) {

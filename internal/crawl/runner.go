@@ -40,11 +40,13 @@ type Options struct {
 	Store   *checkpoint.Store
 	Index   index.Writer
 	Fetcher Fetcher
-	// Window is how many page requests one run keeps in flight ahead of the page it is
-	// processing. 0 means automatic: with a Pacer fetcher, QPS × (latency + commit time
-	// per page) with a margin, between DefaultWindow and min(in-flight cap, MaxAutoWindow);
-	// otherwise DefaultWindow. The fetcher's shared rate limit and concurrency cap still
-	// bound all runs together.
+	// Window is how many pages one run keeps requested and not yet landed, ahead of the
+	// page it is processing and across the queries it looks ahead; the first page of each
+	// query looked ahead comes on top (see pipeline). 0 means automatic: with a Pacer
+	// fetcher, QPS × (latency + commit time per page) with a margin, between DefaultWindow
+	// and min(in-flight cap, MaxAutoWindow), and that upper bound until the first latency
+	// is measured; otherwise DefaultWindow. The fetcher's shared rate limit and
+	// concurrency cap still bound all runs together.
 	Window int
 	// Logger receives run events; default: discard.
 	Logger *slog.Logger
@@ -140,9 +142,10 @@ func (r *Runner) release(name string) {
 // It resumes the job's unfinished run when there is one, unless fresh is set or the
 // job's queries changed since (QueryKey); otherwise it starts a new run. Each query is
 // paged from its cursor page until an empty page, its totalPage or the job's MaxPages,
-// with up to Window pages fetched ahead and never a page past the known end. Pages are
-// applied strictly in order, each committed (mirror rows and cursor in one transaction)
-// only after the index acknowledged its documents.
+// with up to Window pages fetched ahead (of this query and, near its end, of the queries
+// after it, whose first pages are fetched early) and never a page past the known end.
+// Pages are applied strictly in order, each committed (mirror rows and cursor in one
+// transaction) only after the index acknowledged its documents.
 //
 // On success the run is finished with status succeeded and the cursor cleared. When a
 // page cannot be fetched, indexed or committed, the run stops at once with status failed,
@@ -170,12 +173,14 @@ func (r *Runner) run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, 
 	if err != nil {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
 	}
-	var ahead *prefetcher
+	pl := r.newPipeline(job)
 	for err == nil && cur.Query < len(job.Queries) {
-		ahead, err = r.runQuery(ctx, log, job, &cur, ahead)
+		err = r.runQuery(ctx, log, job, &cur, pl)
 	}
-	if ahead != nil {
-		ahead.close()
+	// A failed or interrupted run abandons what it requested and did not land, of the
+	// query it stopped in and of the queries looked ahead.
+	if n := pl.close(); n > 0 {
+		log.Debug("abandoned pages fetched ahead", "pages", n)
 	}
 	run, err := r.end(ctx, log, job, cur, err)
 	r.hooks.runFinished(job.Name, run, time.Since(began))
@@ -283,46 +288,33 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 // runQuery pages through query cur.Query from page cur.Page to its end, committing every
 // page, and leaves cur at the last committed cursor (at the next query when done).
 //
-// pf, when not nil, is the query's prefetcher, already started by the previous query (see
-// lookahead); runQuery closes it. It returns the next query's prefetcher when it started
-// one, which the caller passes on or closes.
-func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor, pf *prefetcher) (ahead *prefetcher, err error) {
+// The query's prefetcher comes from pl, which may have started it while earlier queries
+// were landed, and which fetches later queries ahead while this one is (pipeline.fill).
+// When the query is done, runQuery closes its prefetcher and pops it off pl; on error it
+// leaves pl to the caller, who closes it.
+func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor, pl *pipeline) error {
 	qi := cur.Query
 	q := r.query(job, qi)
 	first := max(cur.Page, 1)
 	if first > pageLimit(job) {
-		// Resumed past a lowered max_pages: nothing of this query is left to fetch.
-		if pf != nil {
-			pf.close()
-		}
+		// Resumed past a lowered max_pages: nothing of this query is left to fetch. Only
+		// the query a run resumes in can be here; no lookahead has started another yet.
 		cur.Query, cur.Page = qi+1, 1
-		return nil, nil
+		return nil
 	}
 	where := func(page int) string {
 		return fmt.Sprintf("page %d of query %d/%d (%s) of job %s", page, qi+1, len(job.Queries), describeQuery(q), job.Name)
 	}
 
-	if pf == nil {
-		pf = r.newPrefetcher(job, q, first)
-	}
-	defer func() {
-		if n := pf.close(); n > 0 {
-			log.Debug("abandoned pages in flight", "query", qi+1, "pages", n)
-		}
-		if err != nil && ahead != nil {
-			ahead.close()
-			ahead = nil
-		}
-	}()
+	pf := pl.current(qi, first)
 	for page := first; ; {
-		pf.window = r.queryWindow(ahead)
-		pf.fill(ctx)
-		res := pf.take(ctx, page)
+		pl.fill(ctx)
+		res := pl.take(ctx, page)
 		if res.err == nil && res.page == nil {
 			res.err = errors.New("fetcher returned no page and no error")
 		}
 		if res.err != nil {
-			return ahead, fmt.Errorf("fetch %s: %w", where(page), res.err)
+			return fmt.Errorf("fetch %s: %w", where(page), res.err)
 		}
 		// Group commit: pages of this query that have already arrived land together with
 		// this one, in one index write and one store transaction. The slower a commit, the
@@ -337,17 +329,14 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 			group = append(group, landing{page: page + len(group), res: more})
 			end, last = queryEnd(page+len(group)-1, more.page, pageLimit(job))
 		}
-		pf.setLimit(end)
-		if !last {
-			pf.window = r.queryWindow(ahead)
-			pf.fill(ctx) // fetch ahead while this group is applied
-			if ahead == nil && pf.nearlyExhausted() && qi+1 < len(job.Queries) {
-				ahead = r.lookahead(ctx, job, qi+1)
-			}
+		pl.size(pf, end)
+		discarded := 0
+		if last {
+			// Pages requested past the end are of no use: cancel them now, so that their
+			// window goes to the next queries while this group is applied.
+			discarded = pf.close()
 		}
-		if ahead != nil {
-			r.advance(ctx, job, ahead, pf.window-len(pf.queue))
-		}
+		pl.fill(ctx) // fetch ahead while this group is applied
 		for i := range group {
 			group[i].next = *cur
 			group[i].next.Query, group[i].next.Page = qi, group[i].page+1
@@ -360,7 +349,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		began := time.Now()
 		committed, stats, err := r.applyPages(context.WithoutCancel(ctx), job.Name, *cur, group)
 		if err != nil {
-			return ahead, fmt.Errorf("apply %s: %w", where(page), err)
+			return fmt.Errorf("apply %s: %w", where(page), err)
 		}
 		r.observeApply(time.Since(began))
 		*cur = committed[len(committed)-1]
@@ -371,12 +360,13 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		}
 
 		if last {
-			if n := pf.close(); n > 0 {
+			if discarded > 0 {
 				log.Info("query ended before its reported last page; discarded pages fetched ahead",
-					"query", qi+1, "page", group[len(group)-1].page, "totalPage", group[len(group)-1].res.page.TotalPage, "discarded", n)
-				r.hooks.pagesDiscarded(job.Name, n)
+					"query", qi+1, "page", group[len(group)-1].page, "totalPage", group[len(group)-1].res.page.TotalPage, "discarded", discarded)
+				r.hooks.pagesDiscarded(job.Name, discarded)
 			}
-			return ahead, nil
+			pl.pop()
+			return nil
 		}
 		page += len(group)
 	}
@@ -389,13 +379,6 @@ func (r *Runner) query(job Job, qi int) upstream.Query {
 		q.Kind = job.Kind
 	}
 	return q
-}
-
-// newPrefetcher returns the prefetcher of query q of job from page first.
-func (r *Runner) newPrefetcher(job Job, q upstream.Query, first int) *prefetcher {
-	return newPrefetcher(r.windowSize(), first, func(ctx context.Context, page int) (*upstream.Page, error) {
-		return r.fetcher.FetchPage(ctx, upstream.PageRequest{Query: q, Page: page, PageSize: job.PageSize})
-	})
 }
 
 // MaxResultsPerQuery is the most results upstream returns for one query (API.md §1.5: the
