@@ -141,8 +141,8 @@ func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load config %s: %w", path, &Error{
-			Msg: "file does not exist; start from config/syncd.example.yaml (copy it to " + path +
-				" or pass --config FILE) and check it with \"syncd config check\"",
+			Msg: "file does not exist; start from the annotated example (\"syncd config example > " + path +
+				"\", or pass --config FILE) and check it with \"syncd config check\"",
 			Err: err,
 		})
 	}

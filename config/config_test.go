@@ -97,7 +97,7 @@ func TestLoad_MissingFile(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("errors.Is(err, fs.ErrNotExist) = false for %v", err)
 	}
-	for _, want := range []string{path, "does not exist", "syncd.example.yaml", "syncd config check"} {
+	for _, want := range []string{path, "does not exist", "syncd config example", "syncd config check"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

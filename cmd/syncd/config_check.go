@@ -4,10 +4,21 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/syncd/syncd/config"
 )
 
 func newConfigCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Work with the config file"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "example",
+		Short: "Print an annotated config that documents every key (syncd config example > syncd.yaml)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := g.stdout.Write(config.Example)
+			return err
+		},
+	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Validate the config and print the effective one, secrets masked",

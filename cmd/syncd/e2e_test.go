@@ -462,3 +462,33 @@ func TestDemo_NoServe(t *testing.T) {
 		}
 	}
 }
+
+// A newcomer with only the binary: the missing-config error names `syncd config example`,
+// whose output, saved as the config, passes `syncd config check` once its ${VAR}s are set.
+func TestConfigExample_IsAValidStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "syncd.yaml")
+	var out, errb strings.Builder
+	if code := execute(context.Background(), []string{"--config", path, "config", "check"}, &out, &errb); code != exitUsage {
+		t.Fatalf("config check without a file: exit %d, want 2", code)
+	}
+	if !strings.Contains(errb.String(), "syncd config example") {
+		t.Errorf("missing-config error does not point at syncd config example: %s", errb.String())
+	}
+	out.Reset()
+	if code := execute(context.Background(), []string{"config", "example"}, &out, &errb); code != 0 {
+		t.Fatalf("config example: exit %d: %s", code, errb.String())
+	}
+	writeFile(t, path, out.String())
+	for k, v := range map[string]string{"SYNCD_ACCESS_KEY": "ak", "SYNCD_SECRET_KEY": "sk", "SYNCD_USER_ID": "42", "MEILI_MASTER_KEY": ""} {
+		t.Setenv(k, v)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := execute(context.Background(), []string{"--config", path, "config", "check"}, &out, &errb); code != 0 {
+		t.Fatalf("config check of the example: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "is valid") {
+		t.Errorf("config check output: %s", out.String())
+	}
+}
