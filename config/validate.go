@@ -173,6 +173,9 @@ func (v validator) job(i int, j *Job, names map[string]int) {
 		v.errf(p+".name", "required")
 	case !jobNameRE.MatchString(j.Name):
 		v.errf(p+".name", "want [a-z0-9-]+, got %q", j.Name)
+	case j.Name[0] == '-':
+		// `syncd backfill -tees` would read the name as a flag.
+		v.errf(p+".name", "must not start with \"-\" (commands would read it as a flag), got %q", j.Name)
 	case dup:
 		v.errf(p+".name", "duplicate job name %q (first at jobs[%d])", j.Name, first)
 	default:

@@ -106,6 +106,7 @@ func TestParse_Errors(t *testing.T) {
 		// jobs: name, kind, schedule, paging.
 		{name: "name missing", doc: jobsDoc("  - kind: recommend\n"), path: "jobs[0].name", message: "required"},
 		{name: "name upper case", doc: jobsDoc("  - name: Tees\n    kind: recommend\n"), path: "jobs[0].name", message: `want [a-z0-9-]+, got "Tees"`},
+		{name: "name starts with a dash", doc: jobsDoc("  - name: -tees\n    kind: recommend\n"), path: "jobs[0].name", message: `must not start with "-"`},
 		{name: "name with space", doc: jobsDoc("  - name: my job\n    kind: recommend\n"), path: "jobs[0].name", message: "want [a-z0-9-]+"},
 		{name: "name duplicate", doc: jobsDoc("  - name: a\n    kind: recommend\n  - name: b\n    kind: recommend\n  - name: a\n    kind: recommend\n"),
 			path: "jobs[2].name", message: `duplicate job name "a" (first at jobs[0])`},

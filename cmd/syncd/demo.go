@@ -56,8 +56,8 @@ jobs:
     schedule: "@every 30m"
 `
 
-// demoCategory is the simulator's dresses category, mirrored by the demo's category job.
-const demoCategory = "127204011"
+// demoCategory is the category the demo's category job mirrors.
+const demoCategory = sim.DressesCategory
 
 func newDemoCmd(g *globals) *cobra.Command {
 	var (

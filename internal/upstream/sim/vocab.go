@@ -137,7 +137,7 @@ var families = []family{
 		},
 		mods:   []string{"2024新款", "夏季", "春秋", "男士", "女款", "纯棉", "冰丝", "韩版", "修身", "简约", "商务", "透气", "跨境", "厂家直销", "定制logo", "批发"},
 		weight: 8, priceMedian: 28, priceSigma: 0.55, color: "#4c72b0", shape: shapeShirt + shapeCollar},
-	{key: "dress", id: "127204011", zh: "连衣裙", en: "Dresses", industry: 0,
+	{key: "dress", id: DressesCategory, zh: "连衣裙", en: "Dresses", industry: 0,
 		nouns: []noun{
 			{"127204012", "碎花连衣裙", "floral dress", "碎花连衣裙", "Floral Dresses"},
 			{"127204013", "吊带连衣裙", "slip dress", "吊带连衣裙", "Slip Dresses"},
@@ -240,6 +240,10 @@ type vocabulary struct {
 type subRef struct{ fam, noun int }
 
 var vocab = buildVocab()
+
+// DressesCategory is the id of the simulator's dresses category (连衣裙), which the demo
+// mirrors with a category job.
+const DressesCategory = "127204011"
 
 func buildVocab() *vocabulary {
 	v := &vocabulary{runeTokens: map[rune][]int{}, wordTokens: map[string][]int{}}
