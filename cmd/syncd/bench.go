@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,29 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure syncd against its limits (upstream quota, bleve alone); see docs/PERFORMANCE.md",
 	}
 	cmd.PersistentFlags().StringVar(&dir, "dir", os.TempDir(), "scratch directory (state, indexes)")
+	var cpuProfile string
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole measurement to this file (go tool pprof)")
+	var stopProfile func()
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	cmd.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	print := func(r *bench.Report, err error) error {
 		if err != nil {
 			return err
