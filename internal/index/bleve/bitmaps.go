@@ -360,24 +360,23 @@ func (e *evaluator) facet(field string, m bitsets, limit int) (map[string]int, e
 		if d == nil || m[s] == nil || m[s].IsEmpty() {
 			continue
 		}
-		it := d.AutomatonIterator(nil, nil, nil)
-		for {
-			entry, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if entry == nil {
-				break
-			}
-			bm, err := postings(d, []byte(entry.Term))
+		terms, err := e.blocks.allTerms(e.segs[s].Id(), field, d)
+		if err != nil {
+			return nil, err
+		}
+		// Intersecting the matches with each value's postings would scan the matches once
+		// per value; a bitset of the matches makes each value cost its own postings only.
+		in := newBitset(m[s], e.segs[s].Segment().Count())
+		for _, t := range terms {
+			bm, err := postings(d, []byte(t))
 			if err != nil {
 				return nil, err
 			}
 			if bm == nil {
 				continue
 			}
-			if n := m[s].AndCardinality(bm); n > 0 {
-				counts[entry.Term] += int(n)
+			if n := in.countIn(bm); n > 0 {
+				counts[t] += n
 			}
 		}
 	}
@@ -406,4 +405,36 @@ func (e *evaluator) facet(field string, m bitsets, limit int) (map[string]int, e
 		top[x.term] = x.count
 	}
 	return top, nil
+}
+
+// bitset is a set of document numbers of one segment, for membership tests.
+type bitset []uint64
+
+func newBitset(bm *roaring.Bitmap, n uint64) bitset {
+	b := make(bitset, (n+63)/64)
+	it := bm.ManyIterator()
+	buf := make([]uint32, 256)
+	for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
+		for _, d := range buf[:k] {
+			if int(d>>6) < len(b) {
+				b[d>>6] |= 1 << (d & 63)
+			}
+		}
+	}
+	return b
+}
+
+// countIn counts the documents of bm in b.
+func (b bitset) countIn(bm *roaring.Bitmap) int {
+	n := 0
+	it := bm.ManyIterator()
+	var buf [256]uint32
+	for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+		for _, d := range buf[:k] {
+			if int(d>>6) < len(b) && b[d>>6]&(1<<(d&63)) != 0 {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -252,25 +252,36 @@ func (e *evaluator) storedOffer(s int, doc uint64) (index.Offer, error) {
 	return decodeOffer(raw)
 }
 
-// blockTerms remembers the block terms of each segment's number fields. Segments never
-// change, so an entry stays right for as long as its segment exists; entries of segments
-// that merges replaced are dropped when the cache holds twice as many segments as the
-// index.
+// blockTerms remembers terms of segments' dictionaries: the block terms of number fields
+// (for the top-k walk) and every term of facet fields (for counting facets with bitmaps).
+// Segments never change, so an entry stays right for as long as its segment exists;
+// entries of segments that merges replaced are dropped when the cache holds twice as many
+// segments as the index.
 type blockTerms struct {
 	mu   sync.Mutex
-	segs map[uint64]map[string][]string // segment id → field → terms, ascending
+	segs map[uint64]map[string][]string // segment id → field (+ "\x00all") → terms, ascending
 }
 
 // terms returns the block terms of field in segment id, whose dictionary of field is d.
 func (c *blockTerms) terms(id uint64, field string, d segment.TermDictionary) ([]string, error) {
+	lo := numeric.MustNewPrefixCodedInt64(math.MinInt64, blockShift)
+	hi := append(numeric.MustNewPrefixCodedInt64(math.MaxInt64, blockShift), 0)
+	return c.cached(id, field, d, lo, hi)
+}
+
+// allTerms returns every term of field in segment id, whose dictionary of field is d.
+func (c *blockTerms) allTerms(id uint64, field string, d segment.TermDictionary) ([]string, error) {
+	return c.cached(id, field+"\x00all", d, nil, nil)
+}
+
+// cached returns the terms of d in [lo, hi), remembered under (id, key).
+func (c *blockTerms) cached(id uint64, key string, d segment.TermDictionary, lo, hi []byte) ([]string, error) {
 	c.mu.Lock()
-	ts, ok := c.segs[id][field]
+	ts, ok := c.segs[id][key]
 	c.mu.Unlock()
 	if ok {
 		return ts, nil
 	}
-	lo := numeric.MustNewPrefixCodedInt64(math.MinInt64, blockShift)
-	hi := append(numeric.MustNewPrefixCodedInt64(math.MaxInt64, blockShift), 0)
 	var it segment.DictionaryIterator
 	if oc, ok := d.(interface {
 		AutomatonIteratorOmitCount(segment.Automaton, []byte, []byte) segment.DictionaryIterator
@@ -298,7 +309,7 @@ func (c *blockTerms) terms(id uint64, field string, d segment.TermDictionary) ([
 	if c.segs[id] == nil {
 		c.segs[id] = map[string][]string{}
 	}
-	c.segs[id][field] = ts
+	c.segs[id][key] = ts
 	return ts, nil
 }
 
