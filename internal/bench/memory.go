@@ -6,10 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,17 +40,31 @@ type ChildResult struct {
 	Seconds    float64 `json:"seconds"`
 	PeakRSSMB  float64 `json:"peakRssMB"`
 	PeakHeapMB float64 `json:"peakHeapMB"`
+	// PeakLiveMB is the peak of the heap marked live by a GC (/gc/heap/live:bytes);
+	// PeakHeapMB also counts garbage not yet swept, so it is up to about twice this.
+	PeakLiveMB float64 `json:"peakLiveMB"`
 	// Peaks of the anonymous and the file-backed part of the resident set (RssAnon,
 	// RssFile: mapped files such as bbolt's data file and scorch's segments), sampled
 	// every 50 ms; they need not peak at the same moment as VmHWM.
 	PeakAnonMB float64 `json:"peakAnonMB"`
 	PeakFileMB float64 `json:"peakFileMB"`
+	// PeakFiles is the peak of each part of the file-backed resident set by file (mirror,
+	// index, other), and AtPeakFiles the split at the sample where their sum peaked; both
+	// read from /proc/self/smaps every 500 ms.
+	PeakFiles   FileRSS `json:"peakFiles"`
+	AtPeakFiles FileRSS `json:"atPeakFiles"`
+	// CPUSeconds (user + system) and MinorFaults are the process's totals from
+	// /proc/self/stat: page faults are what releasing mapped pages costs.
+	CPUSeconds  float64 `json:"cpuSeconds"`
+	MinorFaults int64   `json:"minorFaults"`
 }
 
 // Memory measures, per catalog size, the peak RSS and peak Go heap of two child processes
 // fed by this process's simulator over loopback HTTP: bleve alone indexing the offers
 // (baseline mapping, batches of 1,000) and syncd mirroring them. Children keep the
-// simulator's own memory out of both figures.
+// simulator's own memory out of both figures. Beside VmHWM each child reports the peaks
+// of its anonymous and file-backed resident memory, the file-backed part split into the
+// mirror, the index and other files (smaps), and its CPU time and minor page faults.
 func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 	r := &Report{Title: "memory: peak RSS and Go heap while mirroring, separate processes"}
 	var syncdHeaps []ChildResult
@@ -86,10 +104,20 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 		r.add(fmt.Sprintf("%d offers: peak RSS", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakRSSMB, bare.PeakRSSMB, sy.PeakRSSMB-bare.PeakRSSMB),
 			"≤ bare + 64 MB", ref(sy.PeakRSSMB <= bare.PeakRSSMB+64),
 			fmt.Sprintf("syncd %.0fs, bare %.0fs", sy.Seconds, bare.Seconds))
+		r.add(fmt.Sprintf("%d offers: CPU time, minor page faults", total),
+			fmt.Sprintf("syncd %.0f s, %d; bare bleve %.0f s, %d", sy.CPUSeconds, sy.MinorFaults, bare.CPUSeconds, bare.MinorFaults), "", nil,
+			"whole child process, user + system")
 		r.add(fmt.Sprintf("%d offers: peak RSS, anonymous / file-backed", total),
 			fmt.Sprintf("syncd %.0f / %.0f MB, bare bleve %.0f / %.0f MB", sy.PeakAnonMB, sy.PeakFileMB, bare.PeakAnonMB, bare.PeakFileMB), "", nil,
 			"sampled every 50 ms; file-backed = mapped files (bbolt, segments)")
-		r.add(fmt.Sprintf("%d offers: peak Go heap", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakHeapMB, bare.PeakHeapMB, sy.PeakHeapMB-bare.PeakHeapMB), "", nil, "")
+		r.add(fmt.Sprintf("%d offers: peak file-backed by file, mirror / index (deleted) / other", total),
+			fmt.Sprintf("syncd %s, bare bleve %s", sy.PeakFiles, bare.PeakFiles), "", nil,
+			"each part's own peak, /proc/self/smaps every 500 ms")
+		r.add(fmt.Sprintf("%d offers: file-backed at its peak, mirror / index (deleted) / other", total),
+			fmt.Sprintf("syncd %s, bare bleve %s", sy.AtPeakFiles, bare.AtPeakFiles), "", nil,
+			"the split at the sample where the sum peaked")
+		r.add(fmt.Sprintf("%d offers: peak Go heap", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakHeapMB, bare.PeakHeapMB, sy.PeakHeapMB-bare.PeakHeapMB), "", nil,
+			fmt.Sprintf("heap live after a GC: syncd %.0f MB, bare %.0f MB", sy.PeakLiveMB, bare.PeakLiveMB))
 		syncdHeaps = append(syncdHeaps, ChildResult{Offers: total, PeakHeapMB: sy.PeakHeapMB - bare.PeakHeapMB})
 	}
 	if len(syncdHeaps) >= 2 {
@@ -117,7 +145,15 @@ func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir s
 	if err := json.Unmarshal(data, &qs); err != nil {
 		return ChildResult{}, err
 	}
-	stop := sampleHeap()
+	planned := 0
+	for _, q := range qs {
+		planned += q.Offers
+	}
+	var profile func(string) string
+	if path := os.Getenv(HeapProfileEnv); path != "" {
+		profile = func(when string) string { return fmt.Sprintf("%s.%s-%d-%s", path, mode, planned, when) }
+	}
+	stop := sampleMemory(dir, profile)
 	start := time.Now()
 	res := ChildResult{Mode: mode}
 	switch mode {
@@ -131,6 +167,10 @@ func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir s
 			return res, err
 		}
 		res.Offers = int(sys.IndexedDocs())
+		if err := writeHeapProfile(profile, "end"); err != nil {
+			sys.Close()
+			return res, err
+		}
 		if err := sys.Close(); err != nil {
 			return res, err
 		}
@@ -138,13 +178,77 @@ func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir s
 		if res.Offers, err = bareOverHTTP(ctx, simURL, qs, dir); err != nil {
 			return res, err
 		}
+		if err := writeHeapProfile(profile, "end"); err != nil {
+			return res, err
+		}
 	default:
 		return res, fmt.Errorf("unknown mode %q", mode)
 	}
 	res.Seconds = time.Since(start).Seconds()
-	res.PeakHeapMB, res.PeakAnonMB, res.PeakFileMB = stop()
+	p := stop()
+	res.PeakHeapMB, res.PeakLiveMB, res.PeakAnonMB, res.PeakFileMB = p.heap, p.live, p.anon, p.file
+	res.PeakFiles, res.AtPeakFiles = p.files, p.atPeakFiles
+	if files := res.AtPeakFiles.Files; len(files) > 0 {
+		res.AtPeakFiles.Files = nil
+		names := slices.Sorted(maps.Keys(files))
+		fmt.Fprintf(os.Stderr, "%s child: file-backed resident MB by file at the peak:\n", mode)
+		for _, name := range names {
+			fmt.Fprintf(os.Stderr, "  %-40s %7.1f of %7.1f MB\n", name, files[name], res.AtPeakFiles.Sizes[name])
+		}
+	}
 	res.PeakRSSMB = peakRSSMB()
+	res.CPUSeconds, res.MinorFaults = procCPU()
 	return res, nil
+}
+
+// procCPU reads the process's CPU time (user + system, s) and minor page faults from
+// /proc/self/stat; zeros where there is none.
+func procCPU() (float64, int64) {
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces: state is
+	// field 3, minflt 10, utime 14 and stime 15 (clock ticks of 1/100 s on Linux).
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, 0
+	}
+	minflt, _ := strconv.ParseInt(f[7], 10, 64)
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100, minflt
+}
+
+// HeapProfileEnv names the environment variable that makes a memory child write heap
+// profiles (pprof format) to its value plus ".<mode>-<offers>-peak", rewritten whenever
+// the heap marked live by a GC reached a new peak (at least 1 MB above the previous
+// profile's), and "-end", after a forced GC once the work is done and before the child
+// closes what it opened.
+const HeapProfileEnv = "SYNCD_BENCH_HEAPPROFILE"
+
+// writeHeapProfile writes a heap profile to name(when); nothing when name is nil. The end
+// profile is taken after a GC, the others as of the last one.
+func writeHeapProfile(name func(string) string, when string) error {
+	if name == nil {
+		return nil
+	}
+	f, err := os.Create(name(when))
+	if err != nil {
+		return err
+	}
+	if when == "end" {
+		runtime.GC()
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // bareOverHTTP pages through qs with the upstream client and indexes every offer with
@@ -197,34 +301,75 @@ func bareOverHTTP(ctx context.Context, simURL string, qs []PlannedQuery, dir str
 	return n, nil
 }
 
-// sampleHeap samples the live Go heap and the anonymous and file-backed resident set every
-// 50 ms until the returned function is called, which returns the largest samples in MB.
-func sampleHeap() func() (heap, anon, file float64) {
+// memoryPeaks is what sampleMemory found: the largest samples, in MB.
+type memoryPeaks struct {
+	heap, live         float64
+	anon, file         float64
+	files, atPeakFiles FileRSS
+}
+
+// String formats a split as "mirror / index (deleted) / other MB".
+func (f FileRSS) String() string {
+	return fmt.Sprintf("%.0f / %.0f (%.0f) / %.0f MB", f.Mirror, f.Index, f.IndexDeleted, f.Other)
+}
+
+// sampleMemory samples the live Go heap and the anonymous and file-backed resident set
+// every 50 ms, and the file-backed resident set by file (relative to the state directory
+// dir) every 500 ms, until the returned function is called, which returns the peaks.
+// Reading smaps walks the page tables of every mapping, so it is sampled less often.
+// With profile set, it writes the "peak" heap profile (see HeapProfileEnv).
+func sampleMemory(dir string, profile func(string) string) func() memoryPeaks {
 	done := make(chan struct{})
-	result := make(chan [3]float64)
+	result := make(chan memoryPeaks)
 	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		peak := uint64(0)
-		var anon, file float64
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		var heap, live, profiled uint64
+		var p memoryPeaks
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
-		for {
+		for tick := 0; ; tick++ {
 			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
+			heap = max(heap, s[0].Value.Uint64())
+			if l := s[1].Value.Uint64(); l > live {
+				live = l
+				if profile != nil && l >= profiled+1<<20 {
+					profiled = l
+					_ = writeHeapProfile(profile, "peak")
+				}
+			}
 			a, f := rssParts()
-			anon, file = max(anon, a), max(file, f)
+			p.anon, p.file = max(p.anon, a), max(p.file, f)
+			final := false
 			select {
 			case <-done:
-				result <- [3]float64{float64(peak) / (1 << 20), anon, file}
+				final = true
+			default:
+			}
+			if tick%10 == 0 || final {
+				if fr, ok := readFileRSS(dir); ok {
+					p.files.Mirror = max(p.files.Mirror, fr.Mirror)
+					p.files.Index = max(p.files.Index, fr.Index)
+					p.files.IndexDeleted = max(p.files.IndexDeleted, fr.IndexDeleted)
+					p.files.Other = max(p.files.Other, fr.Other)
+					if fr.Total() > p.atPeakFiles.Total() {
+						p.atPeakFiles = fr
+					}
+				}
+			}
+			if final {
+				p.heap, p.live = float64(heap)/(1<<20), float64(live)/(1<<20)
+				result <- p
 				return
+			}
+			select {
+			case <-done:
 			case <-t.C:
 			}
 		}
 	}()
-	return func() (float64, float64, float64) {
+	return func() memoryPeaks {
 		close(done)
-		r := <-result
-		return r[0], r[1], r[2]
+		return <-result
 	}
 }
 
