@@ -44,16 +44,14 @@ type orderKey struct {
 }
 
 // resultOrder is the full order of a query's results: its sorts, then monthSold
-// descending unless it already sorts by monthSold (DESIGN: best sellers first).
+// descending (best sellers first). A field already sorted on is left out when it comes
+// again: its values are equal wherever the later key would be asked to break a tie.
 func resultOrder(sort []index.SortField) []orderKey {
 	out := make([]orderKey, 0, len(sort)+1)
-	bySales := false
-	for _, s := range sort {
-		out = append(out, orderKey{s.Field, s.Desc})
-		bySales = bySales || s.Field == "monthSold"
-	}
-	if !bySales {
-		out = append(out, orderKey{"monthSold", true})
+	for _, s := range append(slices.Clone(sort), index.SortField{Field: "monthSold", Desc: true}) {
+		if !slices.ContainsFunc(out, func(k orderKey) bool { return k.field == s.Field }) {
+			out = append(out, orderKey{s.Field, s.Desc})
+		}
 	}
 	return out
 }

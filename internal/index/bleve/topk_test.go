@@ -127,6 +127,7 @@ func TestTopK_MatchesOracle(t *testing.T) {
 		{{Field: "price", Desc: true}, {Field: "repurchaseRate"}},
 		{{Field: "repurchaseRate", Desc: true}},
 		{{Field: "repurchaseRate"}, {Field: "jxhyPrice", Desc: true}}, // missing last
+		{{Field: "price"}, {Field: "price", Desc: true}},              // a repeat changes nothing
 		{{Field: "jxhyPrice"}},                                        // some offers lack it: bleve's way
 	}
 	for _, word := range append([]string{"", "clearance"}, words...) {
