@@ -235,6 +235,7 @@ jobs:
 		`syncd_last_checkpoint_timestamp_seconds{job="tees"}`,
 		`syncd_upstream_limiter_wait_seconds_count`,
 		`syncd_index_write_duration_seconds_count`,
+		`syncd_search_duration_seconds_count{outcome="ok"}`,
 	} {
 		if !strings.Contains(string(body), m) {
 			t.Errorf("metrics lack %s", m)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncd/syncd/internal/crawl"
+	"github.com/syncd/syncd/internal/index"
 	"github.com/syncd/syncd/internal/server"
 )
 
@@ -73,8 +74,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener, ready func(url string)
 	if err != nil {
 		return err
 	}
+	var searcher index.Searcher = a.index
+	if a.metrics != nil {
+		searcher = a.metrics.Searches(a.index)
+	}
 	handler := server.New(server.Options{
-		Index: a.index,
+		Index: searcher,
 		Jobs:  daemonJobs{a: a, runner: runner, sched: sched},
 		Token: a.cfg.HTTP.Token,
 		Ready: func(ctx context.Context) error {

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/crawl"
+	"github.com/syncd/syncd/internal/index"
 	"github.com/syncd/syncd/internal/upstream"
 )
 
@@ -30,6 +33,7 @@ type Metrics struct {
 	pagesDiscarded   *prometheus.CounterVec
 	indexWrite       prometheus.Histogram
 	indexWriteDocs   prometheus.Counter
+	search           *prometheus.HistogramVec
 }
 
 // New creates the metrics. documents, when not nil, is called at scrape time for the
@@ -83,8 +87,13 @@ func New(documents func() float64) *Metrics {
 	m.indexWriteDocs = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "syncd_index_documents_written_total", Help: "Documents sent to the index.",
 	})
+	m.search = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "syncd_search_duration_seconds", Help: "Latency of searches served by the HTTP API, by outcome (ok, bad_query, error).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12),
+	}, []string{"outcome"})
 	for _, c := range []prometheus.Collector{m.upstreamRequests, m.upstreamLatency, m.limiterWait, m.retries,
-		m.pages, m.offers, m.runs, m.runDuration, m.lastCheckpoint, m.ticksSkipped, m.pagesDiscarded, m.indexWrite, m.indexWriteDocs} {
+		m.pages, m.offers, m.runs, m.runDuration, m.lastCheckpoint, m.ticksSkipped, m.pagesDiscarded, m.indexWrite, m.indexWriteDocs,
+		m.search} {
 		f(c)
 	}
 	if documents != nil {
@@ -141,4 +150,29 @@ func (m *Metrics) CrawlHooks() crawl.Hooks {
 		},
 		TickSkipped: func(job string) { m.ticksSkipped.WithLabelValues(job).Inc() },
 	}
+}
+
+// Searches returns ix with every Search timed into syncd_search_duration_seconds.
+func (m *Metrics) Searches(ix index.Searcher) index.Searcher {
+	return timedSearcher{Searcher: ix, h: m.search}
+}
+
+type timedSearcher struct {
+	index.Searcher
+	h *prometheus.HistogramVec
+}
+
+func (t timedSearcher) Search(ctx context.Context, q index.Query) (*index.Result, error) {
+	start := time.Now()
+	res, err := t.Searcher.Search(ctx, q)
+	outcome := "ok"
+	var qe *index.QueryError
+	switch {
+	case errors.As(err, &qe):
+		outcome = "bad_query"
+	case err != nil:
+		outcome = "error"
+	}
+	t.h.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+	return res, err
 }

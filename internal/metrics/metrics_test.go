@@ -1,16 +1,21 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/crawl"
+	"github.com/syncd/syncd/internal/index"
 	"github.com/syncd/syncd/internal/upstream"
 )
 
@@ -61,6 +66,39 @@ func TestHooks_FeedTheMetrics(t *testing.T) {
 		"syncd_upstream_limiter_wait_seconds_count 1", "syncd_run_duration_seconds_count{job=\"tees\"} 1", "go_goroutines"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("exposition lacks %q", want)
+		}
+	}
+}
+
+// fakeSearcher answers Search with err.
+type fakeSearcher struct {
+	index.Searcher
+	err error
+}
+
+func (f fakeSearcher) Search(context.Context, index.Query) (*index.Result, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &index.Result{}, nil
+}
+
+func TestSearches_TimedByOutcome(t *testing.T) {
+	m := New(nil)
+	ctx := context.Background()
+	for _, err := range []error{nil, nil, &index.QueryError{Param: "filter", Msg: "bad"}, errors.New("index closed")} {
+		s := m.Searches(fakeSearcher{err: err})
+		if _, got := s.Search(ctx, index.Query{}); !errors.Is(got, err) {
+			t.Fatalf("Search returned %v, want %v", got, err)
+		}
+	}
+	for outcome, want := range map[string]uint64{"ok": 2, "bad_query": 1, "error": 1} {
+		var pb dto.Metric
+		if err := m.search.WithLabelValues(outcome).(prometheus.Histogram).Write(&pb); err != nil {
+			t.Fatal(err)
+		}
+		if got := pb.GetHistogram().GetSampleCount(); got != want {
+			t.Errorf("%s searches observed %d, want %d", outcome, got, want)
 		}
 	}
 }
