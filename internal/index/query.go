@@ -27,7 +27,9 @@ func (s SortField) String() string {
 }
 
 // Query is a search: full text over the searchable fields, a filter in Meilisearch syntax,
-// sorts (relevance when empty), facet fields, and paging.
+// sorts (when empty: relevance, which both backends rank best sellers first among the
+// offers that match every word; ties of any sort also go to the better seller), facet
+// fields, and paging.
 type Query struct {
 	Text   string
 	Filter string

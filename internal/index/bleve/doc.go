@@ -20,4 +20,10 @@
 // Meilisearch-syntax expression (index.ParseFilter) to bleve queries. See Search for how
 // matching, ranking, sorting and facets behave, and mapping.go for how each field is
 // indexed and why.
+//
+// Searching does not go through bleve's collector when it can avoid it: the matches are
+// computed as roaring bitmaps per segment (bitmaps.go), which gives the count and the
+// facet counts without visiting each match, and a page is collected by walking blocks of
+// the first sort field in sort order (topk.go), reading the sort keys of a few dozen
+// matches instead of all of them. Bleve's own search runs what those cannot do.
 package bleve
