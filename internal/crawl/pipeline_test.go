@@ -37,6 +37,18 @@ func shortQueries(n, perQuery int) (catalog, Job) {
 	return cat, keywordJob("j", kws...)
 }
 
+// everyPage lists pages 1..perQuery of queries 0..queries-1 in run order, as
+// committedPages reports them.
+func everyPage(queries, perQuery int) []string {
+	var out []string
+	for q := range queries {
+		for p := 1; p <= perQuery; p++ {
+			out = append(out, fmt.Sprintf("%d/%d", q, p))
+		}
+	}
+	return out
+}
+
 // queryOf returns the index of the query of a shortQueries keyword.
 func queryOf(kw string) int {
 	var i int
@@ -111,13 +123,7 @@ func TestPipeline_ShortQueries_FillTheWindowAcrossQueries(t *testing.T) {
 			t.Errorf("%s requested %d times; want each page once, none past page %d", k, c, perQuery)
 		}
 	}
-	var want []string
-	for q := range queries {
-		for p := 1; p <= perQuery; p++ {
-			want = append(want, fmt.Sprintf("%d/%d", q, p))
-		}
-	}
-	if got := h.committedPages(); !slices.Equal(got, want) {
+	if got, want := h.committedPages(), everyPage(queries, perQuery); !slices.Equal(got, want) {
 		t.Errorf("pages committed in the order %v, want %v", got, want)
 	}
 }
@@ -385,13 +391,7 @@ func TestPipeline_Interrupt_WhileSeveralQueriesAhead(t *testing.T) {
 			t.Errorf("%s requested %d times by the resumed run", k, again)
 		}
 	}
-	var want []string
-	for q := range 8 {
-		for p := 1; p <= 3; p++ {
-			want = append(want, fmt.Sprintf("%d/%d", q, p))
-		}
-	}
-	if got := h.committedPages(); !slices.Equal(got, want) {
+	if got, want := h.committedPages(), everyPage(8, 3); !slices.Equal(got, want) {
 		t.Errorf("committed over both runs %v, want every page once, in order: %v", got, want)
 	}
 }

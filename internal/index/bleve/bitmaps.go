@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -34,20 +35,20 @@ type bitsets []*roaring.Bitmap
 
 // evaluator computes bitsets of queries on one snapshot.
 type evaluator struct {
-	ctx    context.Context
-	segs   []*scorch.SegmentSnapshot
-	dicts  map[string][]segment.TermDictionary
-	blocks *blockTerms // shared across searches (topk.go)
+	ctx   context.Context
+	segs  []*scorch.SegmentSnapshot
+	dicts map[string][]segment.TermDictionary
+	cache *termCache // dictionary terms, shared across searches
 }
 
-func newEvaluator(ctx context.Context, snap *scorch.IndexSnapshot, blocks *blockTerms) *evaluator {
+func newEvaluator(ctx context.Context, snap *scorch.IndexSnapshot, cache *termCache) *evaluator {
 	segs := snap.Segments()
 	ids := make([]uint64, len(segs))
 	for i, s := range segs {
 		ids[i] = s.Id()
 	}
-	blocks.prune(ids)
-	return &evaluator{ctx: ctx, segs: segs, dicts: map[string][]segment.TermDictionary{}, blocks: blocks}
+	cache.prune(ids)
+	return &evaluator{ctx: ctx, segs: segs, dicts: map[string][]segment.TermDictionary{}, cache: cache}
 }
 
 // matches returns the live documents matching q.
@@ -88,13 +89,13 @@ func (e *evaluator) eval(q query.Query) (bitsets, error) {
 	}
 	switch x := q.(type) {
 	case *query.TermQuery:
-		return e.terms(x.FieldVal, [][]byte{[]byte(x.Term)})
+		return e.terms(x.FieldVal, []string{x.Term})
 	case *query.BoolFieldQuery:
 		t := "F"
 		if x.Bool {
 			t = "T"
 		}
-		return e.terms(x.FieldVal, [][]byte{[]byte(t)})
+		return e.terms(x.FieldVal, []string{t})
 	case *query.MatchAllQuery:
 		return e.all(), nil
 	case *query.MatchNoneQuery:
@@ -195,7 +196,7 @@ func (e *evaluator) combine(qs []query.Query, o op) (bitsets, error) {
 			})
 			out[s] = roaring.FastAnd(bms...)
 		default:
-			out[s] = roaring.FastOr(bms...)
+			out[s] = union(bms)
 		}
 	}
 	return out, nil
@@ -252,30 +253,15 @@ func postings(d segment.TermDictionary, term []byte) (*roaring.Bitmap, error) {
 }
 
 // terms returns the documents whose field holds any of terms.
-func (e *evaluator) terms(field string, terms [][]byte) (bitsets, error) {
+func (e *evaluator) terms(field string, terms []string) (bitsets, error) {
 	dicts, err := e.dict(field)
 	if err != nil {
 		return nil, err
 	}
 	out := make(bitsets, len(e.segs))
-	bms := make([]*roaring.Bitmap, 0, len(terms))
 	for s, d := range dicts {
-		bms = bms[:0]
-		for _, t := range terms {
-			bm, err := postings(d, t)
-			if err != nil {
-				return nil, err
-			}
-			if bm != nil && !bm.IsEmpty() {
-				bms = append(bms, bm)
-			}
-		}
-		switch len(bms) {
-		case 0:
-		case 1:
-			out[s] = bms[0]
-		default:
-			out[s] = roaring.FastOr(bms...)
+		if out[s], err = anyOf(d, terms); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -284,8 +270,7 @@ func (e *evaluator) terms(field string, terms [][]byte) (bitsets, error) {
 // numberRange returns the documents of a rangeQuery: per segment, the postings of every
 // trie term inside the range's blocks (see rangeQuery.Searcher), united.
 func (e *evaluator) numberRange(q *rangeQuery) (bitsets, error) {
-	out := make(bitsets, len(e.segs))
-	var bms [][]*roaring.Bitmap = make([][]*roaring.Bitmap, len(e.segs))
+	parts := make([][]*roaring.Bitmap, len(e.segs))
 	for _, tr := range splitRange(q.lo, q.hi, trieLevels(q.field)) {
 		field := q.field
 		if tr.shift == 0 {
@@ -296,41 +281,80 @@ func (e *evaluator) numberRange(q *rangeQuery) (bitsets, error) {
 			return nil, err
 		}
 		start := numeric.MustNewPrefixCodedInt64(tr.lo, tr.shift)
-		end := numeric.MustNewPrefixCodedInt64(tr.hi, tr.shift)
-		endExcl := append(slices.Clone(end), 0) // the smallest key after end
+		end := append(numeric.MustNewPrefixCodedInt64(tr.hi, tr.shift), 0) // the smallest key after hi's
 		for s, d := range dicts {
-			if d == nil {
-				continue
+			terms, err := dictTerms(d, start, end)
+			if err != nil {
+				return nil, err
 			}
-			it := d.AutomatonIterator(nil, start, endExcl)
-			for {
-				entry, err := it.Next()
-				if err != nil {
-					return nil, err
-				}
-				if entry == nil {
-					break
-				}
-				bm, err := postings(d, []byte(entry.Term))
-				if err != nil {
-					return nil, err
-				}
-				if bm != nil && !bm.IsEmpty() {
-					bms[s] = append(bms[s], bm)
-				}
+			bm, err := anyOf(d, terms)
+			if err != nil {
+				return nil, err
+			}
+			if bm != nil {
+				parts[s] = append(parts[s], bm)
 			}
 		}
 	}
-	for s, list := range bms {
-		switch len(list) {
-		case 0:
-		case 1:
-			out[s] = list[0]
-		default:
-			out[s] = roaring.FastOr(list...)
-		}
+	out := make(bitsets, len(e.segs))
+	for s, p := range parts {
+		out[s] = union(p)
 	}
 	return out, nil
+}
+
+// anyOf returns the documents of a segment, whose dictionary of the field is d, that hold
+// any of terms, deleted ones included; nil when none.
+func anyOf(d segment.TermDictionary, terms []string) (*roaring.Bitmap, error) {
+	var bms []*roaring.Bitmap
+	for _, t := range terms {
+		bm, err := postings(d, []byte(t))
+		if err != nil {
+			return nil, err
+		}
+		if bm != nil && !bm.IsEmpty() {
+			bms = append(bms, bm)
+		}
+	}
+	return union(bms), nil
+}
+
+// union unites bms (which it does not modify): nil for none, the bitmap itself for one.
+func union(bms []*roaring.Bitmap) *roaring.Bitmap {
+	switch len(bms) {
+	case 0:
+		return nil
+	case 1:
+		return bms[0]
+	}
+	return roaring.FastOr(bms...)
+}
+
+// dictTerms returns the terms of d in [lo, hi) (nil bounds: unbounded), in order, without
+// reading their postings when the dictionary can skip that.
+func dictTerms(d segment.TermDictionary, lo, hi []byte) ([]string, error) {
+	if d == nil {
+		return nil, nil
+	}
+	var it segment.DictionaryIterator
+	if oc, ok := d.(interface {
+		AutomatonIteratorOmitCount(segment.Automaton, []byte, []byte) segment.DictionaryIterator
+	}); ok {
+		it = oc.AutomatonIteratorOmitCount(nil, lo, hi)
+	} else {
+		it = d.AutomatonIterator(nil, lo, hi)
+	}
+	ts := []string{}
+	for {
+		entry, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if entry == nil {
+			return ts, nil
+		}
+		ts = append(ts, entry.Term)
+	}
 }
 
 // facetTermsPerMatch bounds the bitmap way of counting facets: it costs about one
@@ -360,7 +384,7 @@ func (e *evaluator) facet(field string, m bitsets, limit int) (map[string]int, e
 		if d == nil || m[s] == nil || m[s].IsEmpty() {
 			continue
 		}
-		terms, err := e.blocks.allTerms(e.segs[s].Id(), field, d)
+		terms, err := e.cache.all(e.segs[s].Id(), field, d)
 		if err != nil {
 			return nil, err
 		}
@@ -437,4 +461,62 @@ func (b bitset) countIn(bm *roaring.Bitmap) int {
 		}
 	}
 	return n
+}
+
+// termCache remembers terms of segments' dictionaries: the block terms of number fields
+// (for the top-k walk, topk.go) and every term of facet fields (for counting facets).
+// Segments never change, so an entry stays right for as long as its segment exists;
+// entries of segments that merges replaced are dropped when the cache holds twice as many
+// segments as the index.
+type termCache struct {
+	mu   sync.Mutex
+	segs map[uint64]map[string][]string // segment id → field (+ "\x00all") → terms, ascending
+}
+
+// all returns every term of field in segment id, whose dictionary of field is d.
+func (c *termCache) all(id uint64, field string, d segment.TermDictionary) ([]string, error) {
+	return c.cached(id, field+"\x00all", d, nil, nil)
+}
+
+// cached returns the terms of d in [lo, hi), remembered under (id, key).
+func (c *termCache) cached(id uint64, key string, d segment.TermDictionary, lo, hi []byte) ([]string, error) {
+	c.mu.Lock()
+	ts, ok := c.segs[id][key]
+	c.mu.Unlock()
+	if ok {
+		return ts, nil
+	}
+	ts, err := dictTerms(d, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.segs == nil {
+		c.segs = map[uint64]map[string][]string{}
+	}
+	if c.segs[id] == nil {
+		c.segs[id] = map[string][]string{}
+	}
+	c.segs[id][key] = ts
+	return ts, nil
+}
+
+// prune keeps the entries of the segments live only, once the cache holds more than
+// twice as many segments.
+func (c *termCache) prune(live []uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.segs) <= 2*len(live) {
+		return
+	}
+	keep := make(map[uint64]bool, len(live))
+	for _, id := range live {
+		keep[id] = true
+	}
+	for id := range c.segs {
+		if !keep[id] {
+			delete(c.segs, id)
+		}
+	}
 }

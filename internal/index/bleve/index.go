@@ -55,7 +55,7 @@ type Index struct {
 
 	facets facetCache
 
-	blocks blockTerms // block terms per segment (topk.go)
+	terms termCache // dictionary terms per segment (bitmaps.go)
 
 	// Searches whose page was collected from bitmaps (topk.go), and those bleve ran.
 	topkSearches, bleveSearches atomic.Uint64

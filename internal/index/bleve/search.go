@@ -151,7 +151,7 @@ func (ix *Index) run(ctx context.Context, q index.Query, qq query.Query, req *bl
 		return out, err
 	}
 	defer release()
-	ev := newEvaluator(ctx, snap, &ix.blocks)
+	ev := newEvaluator(ctx, snap, &ix.terms)
 	m, err := ev.matches(qq)
 	if err != nil && !errors.Is(err, errUnsupported) {
 		return out, err

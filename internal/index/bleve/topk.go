@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -150,7 +149,7 @@ func (e *evaluator) inBlocks(m bitsets, key orderKey, need int) (bitsets, error)
 		if d == nil {
 			continue
 		}
-		ts, err := e.blocks.terms(e.segs[i].Id(), key.field, d)
+		ts, err := e.cache.blocks(e.segs[i].Id(), key.field, d)
 		if err != nil {
 			return nil, err
 		}
@@ -250,82 +249,9 @@ func (e *evaluator) storedOffer(s int, doc uint64) (index.Offer, error) {
 	return decodeOffer(raw)
 }
 
-// blockTerms remembers terms of segments' dictionaries: the block terms of number fields
-// (for the top-k walk) and every term of facet fields (for counting facets with bitmaps).
-// Segments never change, so an entry stays right for as long as its segment exists;
-// entries of segments that merges replaced are dropped when the cache holds twice as many
-// segments as the index.
-type blockTerms struct {
-	mu   sync.Mutex
-	segs map[uint64]map[string][]string // segment id → field (+ "\x00all") → terms, ascending
-}
-
-// terms returns the block terms of field in segment id, whose dictionary of field is d.
-func (c *blockTerms) terms(id uint64, field string, d segment.TermDictionary) ([]string, error) {
+// blocks returns the block terms of field in segment id, whose dictionary of field is d.
+func (c *termCache) blocks(id uint64, field string, d segment.TermDictionary) ([]string, error) {
 	lo := numeric.MustNewPrefixCodedInt64(math.MinInt64, blockShift)
 	hi := append(numeric.MustNewPrefixCodedInt64(math.MaxInt64, blockShift), 0)
 	return c.cached(id, field, d, lo, hi)
-}
-
-// allTerms returns every term of field in segment id, whose dictionary of field is d.
-func (c *blockTerms) allTerms(id uint64, field string, d segment.TermDictionary) ([]string, error) {
-	return c.cached(id, field+"\x00all", d, nil, nil)
-}
-
-// cached returns the terms of d in [lo, hi), remembered under (id, key).
-func (c *blockTerms) cached(id uint64, key string, d segment.TermDictionary, lo, hi []byte) ([]string, error) {
-	c.mu.Lock()
-	ts, ok := c.segs[id][key]
-	c.mu.Unlock()
-	if ok {
-		return ts, nil
-	}
-	var it segment.DictionaryIterator
-	if oc, ok := d.(interface {
-		AutomatonIteratorOmitCount(segment.Automaton, []byte, []byte) segment.DictionaryIterator
-	}); ok {
-		it = oc.AutomatonIteratorOmitCount(nil, lo, hi) // terms only: no postings read
-	} else {
-		it = d.AutomatonIterator(nil, lo, hi)
-	}
-	ts = []string{}
-	for {
-		entry, err := it.Next()
-		if err != nil {
-			return nil, err
-		}
-		if entry == nil {
-			break
-		}
-		ts = append(ts, entry.Term)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.segs == nil {
-		c.segs = map[uint64]map[string][]string{}
-	}
-	if c.segs[id] == nil {
-		c.segs[id] = map[string][]string{}
-	}
-	c.segs[id][key] = ts
-	return ts, nil
-}
-
-// prune keeps the entries of the segments live only, once the cache holds more than
-// twice as many segments.
-func (c *blockTerms) prune(live []uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.segs) <= 2*len(live) {
-		return
-	}
-	keep := make(map[uint64]bool, len(live))
-	for _, id := range live {
-		keep[id] = true
-	}
-	for id := range c.segs {
-		if !keep[id] {
-			delete(c.segs, id)
-		}
-	}
 }
