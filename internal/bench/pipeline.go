@@ -39,7 +39,7 @@ func Jobs(qs []PlannedQuery, n int) []crawl.Job {
 
 // Pipeline mirrors a catalog of Offers offers from an instant simulator with no quota and
 // compares the end-to-end rate with bleve alone indexing the same documents in batches of
-// 1,000, in the same run. With Resync it syncs the unchanged catalog again; with Reindex it
+// 1,000, in the same run. With Resync it syncs the unchanged catalog twice more; with Reindex it
 // rebuilds the index from the mirror.
 func Pipeline(ctx context.Context, open Opener, o PipelineOptions) (*Report, error) {
 	s := StartSim(sim.Options{Offers: o.Offers, Seed: 7, LatencyJitter: -1})
@@ -86,16 +86,23 @@ func Pipeline(ctx context.Context, open Opener, o PipelineOptions) (*Report, err
 	}
 
 	if o.Resync {
+		// Two re-syncs: the first leaves its sightings in the log (the first sync wrote every
+		// row), the second also folds the first's log when it finishes, as every later run
+		// does. The slower one is the figure.
 		before := sys.IndexedDocs()
-		start := time.Now()
-		if err := sys.Backfill(ctx, jobs, true); err != nil {
-			return nil, err
+		var again [2]time.Duration
+		for i := range again {
+			start := time.Now()
+			if err := sys.Backfill(ctx, jobs, true); err != nil {
+				return nil, err
+			}
+			again[i] = time.Since(start)
 		}
-		again := time.Since(start)
 		written := sys.IndexedDocs() - before
-		r.add("re-sync of unchanged catalog: docs written", fmt.Sprint(written), "0", ref(written == 0), "")
-		r.add("re-sync speed-up over first sync", fmt.Sprintf("%.1f× (%s, %.0f offers/s)", first.Seconds()/again.Seconds(), again.Round(time.Millisecond), float64(total)/again.Seconds()),
-			"≥ 10×", ref(first >= 10*again), "")
+		slow := max(again[0], again[1])
+		r.add("re-sync of unchanged catalog: docs written", fmt.Sprint(written), "0", ref(written == 0), "two re-syncs")
+		r.add("re-sync speed-up over first sync", fmt.Sprintf("%.1f× (%s, %.0f offers/s)", first.Seconds()/slow.Seconds(), slow.Round(time.Millisecond), float64(total)/slow.Seconds()),
+			"≥ 10×", ref(first >= 10*slow), fmt.Sprintf("slower of two re-syncs: %s and %s", again[0].Round(time.Millisecond), again[1].Round(time.Millisecond)))
 	}
 
 	if o.Reindex {

@@ -52,7 +52,7 @@ func BenchmarkCommitPage(b *testing.B) {
 					}
 					next++
 				}
-				if err := s.CommitPage("bench", Cursor{Page: next}, page); err != nil {
+				if err := s.CommitPage("bench", Cursor{Page: next}, page, Sighting{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -46,7 +46,7 @@ func runChild(role, path string) error {
 	fmt.Println("ready")
 	if role == "commit" {
 		for p := 1; p <= childPages; p++ {
-			if err := s.CommitPage("child", Cursor{Page: p + 1}, childRows(p)); err != nil {
+			if err := s.CommitPage("child", Cursor{Page: p + 1}, childRows(p), Sighting{}); err != nil {
 				return err
 			}
 		}
@@ -207,7 +207,7 @@ func putRows(t testing.TB, s *Store, rows []Row) {
 	t.Helper()
 	for len(rows) > 0 {
 		n := min(len(rows), 500)
-		if err := s.CommitPage("fill", Cursor{}, rows[:n]); err != nil {
+		if err := s.CommitPage("fill", Cursor{}, rows[:n], Sighting{}); err != nil {
 			t.Fatal(err)
 		}
 		rows = rows[n:]

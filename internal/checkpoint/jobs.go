@@ -165,23 +165,31 @@ func (s *Store) History(job string, limit int) ([]Run, error) {
 	return runs, nil
 }
 
-// DeleteJob removes a job's record (cursor and last run) and its run history, in one
-// transaction, so a job dropped from the config stops appearing in status. Deleting an
-// unknown job does nothing. Mirror rows keep the job's name in their sources and SeenBy:
-// the mirror records what was seen, and who saw it.
+// DeleteJob removes a job's record (cursor and last run), its run history and its
+// sighting log, so a job dropped from the config stops appearing in status. Deleting an
+// unknown job does nothing. The log is folded into the mirror rows first (FoldSightings),
+// then the rest goes in one transaction. Mirror rows keep the job's name in their sources
+// and SeenBy: the mirror records what was seen, and who saw it.
 func (s *Store) DeleteJob(name string) error {
+	if name == "" {
+		return fmt.Errorf("delete job: %w", errNoJobName)
+	}
+	if err := s.FoldSightings(name, "", nil); err != nil {
+		return fmt.Errorf("delete job %s: %w", name, err)
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if name == "" {
-			return errNoJobName
-		}
 		if err := tx.Bucket(bucketJobs).Delete([]byte(name)); err != nil {
 			return err
 		}
-		runs := tx.Bucket(bucketRuns)
-		if runs.Bucket([]byte(name)) == nil {
-			return nil
+		for _, parent := range []*bolt.Bucket{tx.Bucket(bucketRuns), tx.Bucket(bucketSightings)} {
+			if parent.Bucket([]byte(name)) == nil {
+				continue
+			}
+			if err := parent.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
 		}
-		return runs.DeleteBucket([]byte(name))
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delete job %s: %w", name, err)

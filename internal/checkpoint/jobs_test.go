@@ -153,7 +153,7 @@ func TestDeleteJob(t *testing.T) {
 		if err := s.FinishRun(job, testRun(job, 1)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CommitPage(job, Cursor{Page: 2}, []Row{row}); err != nil {
+		if err := s.CommitPage(job, Cursor{Page: 2}, []Row{row}, Sighting{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +198,7 @@ func TestJobs_EmptyName(t *testing.T) {
 	if err := s.FinishRun("", Run{}); err == nil {
 		t.Error("FinishRun with an empty job name succeeded")
 	}
-	if err := s.CommitPage("", Cursor{}, []Row{testRow(1)}); err == nil {
+	if err := s.CommitPage("", Cursor{}, []Row{testRow(1)}, Sighting{}); err == nil {
 		t.Error("CommitPage with an empty job name succeeded")
 	}
 }

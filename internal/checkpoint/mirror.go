@@ -56,14 +56,16 @@ func (s *Store) Rows(ids []string) (map[string]Row, error) {
 	return rows, nil
 }
 
-// CommitPage writes rows to the mirror and c as the job's cursor in one transaction: after
-// it returns nil both are durable; on error neither is.
+// CommitPage writes rows to the mirror, appends seen to the job's sighting log under the
+// cursor's run, and writes c as the job's cursor, in one transaction: after it returns nil
+// all of it is durable; on error none of it is. seen lists offers the run saw and whose
+// rows it leaves as they are (see Sighting); an empty seen writes no log entry.
 //
 // Each row is stored under its Doc.OfferID, replacing any row already there; an empty
 // OfferID, or one longer than bbolt's 32 KiB key limit, fails the page before anything is
 // written. A later row of the same page wins over an earlier one with the same id. The
 // job's LastRun is kept. The count of CountOffers moves in the same transaction.
-func (s *Store) CommitPage(job string, c Cursor, rows []Row) error {
+func (s *Store) CommitPage(job string, c Cursor, rows []Row, seen Sighting) error {
 	if job == "" {
 		return fmt.Errorf("commit page: %w", errNoJobName)
 	}
@@ -110,6 +112,9 @@ func (s *Store) CommitPage(job string, c Cursor, rows []Row) error {
 			if err := addOfferCount(tx, added); err != nil {
 				return err
 			}
+		}
+		if err := putSighting(tx, job, c.Run.ID, seen); err != nil {
+			return err
 		}
 		return setCursor(tx, job, c)
 	})

@@ -20,7 +20,7 @@ func TestCommitPage_RowsAndCursorVisibleAfterReopen(t *testing.T) {
 	}
 	rows := codecCases()
 	cur := Cursor{Run: testRun("tees", 2), QueryKey: "k", Query: 0, Page: 3}
-	if err := s.CommitPage("tees", cur, rows); err != nil {
+	if err := s.CommitPage("tees", cur, rows, Sighting{}); err != nil {
 		t.Fatal(err)
 	}
 	check := func(s *Store) {
@@ -71,7 +71,7 @@ func TestCommitPage_RowsAndCursorVisibleAfterReopen(t *testing.T) {
 // are written, so a corrupt record makes the transaction fail at that point.
 func TestCommitPage_Atomic_RollsBackOnFailure(t *testing.T) {
 	s := mustOpen(t, t.TempDir())
-	if err := s.CommitPage("tees", Cursor{QueryKey: "k", Page: 1}, []Row{testRow(1)}); err != nil {
+	if err := s.CommitPage("tees", Cursor{QueryKey: "k", Page: 1}, []Row{testRow(1)}, Sighting{}); err != nil {
 		t.Fatal(err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -83,7 +83,7 @@ func TestCommitPage_Atomic_RollsBackOnFailure(t *testing.T) {
 
 	updated := testRow(1)
 	updated.Doc.Price = 99
-	err = s.CommitPage("broken", Cursor{Page: 2}, []Row{testRow(2), updated})
+	err = s.CommitPage("broken", Cursor{Page: 2}, []Row{testRow(2), updated}, Sighting{})
 	if err == nil {
 		t.Fatal("CommitPage over a corrupt job record succeeded")
 	}
@@ -105,7 +105,7 @@ func TestCommitPage_Atomic_RollsBackOnFailure(t *testing.T) {
 	if err := s.DeleteJob("broken"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitPage("broken", Cursor{Page: 2}, []Row{testRow(2), updated}); err != nil {
+	if err := s.CommitPage("broken", Cursor{Page: 2}, []Row{testRow(2), updated}, Sighting{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.CountOffers(); n != 2 {
@@ -121,7 +121,7 @@ func TestCommitPage_RejectsBadIDs(t *testing.T) {
 	} {
 		bad := testRow(2)
 		bad.Doc.OfferID = id
-		err := s.CommitPage("tees", Cursor{Page: 2}, []Row{testRow(1), bad})
+		err := s.CommitPage("tees", Cursor{Page: 2}, []Row{testRow(1), bad}, Sighting{})
 		if err == nil {
 			t.Fatalf("%s id: CommitPage succeeded", name)
 		}
@@ -187,7 +187,7 @@ func TestCountOffers_OverwritesAndDuplicates(t *testing.T) {
 		for i, id := range ids {
 			rows[i] = testRow(id)
 		}
-		if err := s.CommitPage("tees", Cursor{}, rows); err != nil {
+		if err := s.CommitPage("tees", Cursor{}, rows, Sighting{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -210,7 +210,7 @@ func TestCountOffers_OverwritesAndDuplicates(t *testing.T) {
 	// Within a page the last row of an id wins.
 	a, b := testRow(7), testRow(7)
 	b.Doc.MonthSold = 42
-	if err := s.CommitPage("tees", Cursor{}, []Row{a, b}); err != nil {
+	if err := s.CommitPage("tees", Cursor{}, []Row{a, b}, Sighting{}); err != nil {
 		t.Fatal(err)
 	}
 	if r, _, _ := s.Offer(a.Doc.OfferID); r.Doc.MonthSold != 42 {
@@ -293,7 +293,7 @@ func TestForEachOffer_WritesDuringIteration(t *testing.T) {
 	err := s.ForEachOffer(context.Background(), func(r Row) error {
 		visited[r.Doc.OfferID]++
 		r.LastSeenAt++ // rewrite every row as it is visited, as a migration would
-		return s.CommitPage("touch", Cursor{}, []Row{r})
+		return s.CommitPage("touch", Cursor{}, []Row{r}, Sighting{})
 	})
 	if err != nil {
 		t.Fatal(err)

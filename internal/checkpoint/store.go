@@ -33,6 +33,8 @@ var (
 	bucketOffers = []byte("offers") // offer id → encoded Row (rowcodec.go)
 	bucketJobs   = []byte("jobs")   // job name → JobRecord JSON
 	bucketRuns   = []byte("runs")   // job name → bucket of sequence (big-endian) → Run JSON
+	// job name → bucket of run id, 0, sequence (big-endian) → Sighting (sightings.go)
+	bucketSightings = []byte("sightings")
 
 	keySchema     = []byte("schema")     // uint64 big-endian
 	keyOfferCount = []byte("offerCount") // uint64 big-endian, keys in bucketOffers
@@ -120,7 +122,9 @@ func initSchema(tx *bolt.Tx) error {
 		return fmt.Errorf("schema version %d, this syncd supports up to %d: %w",
 			version, schemaVersion, ErrSchemaTooNew)
 	}
-	for _, name := range [][]byte{bucketMeta, bucketOffers, bucketJobs, bucketRuns} {
+	// A bucket added later (sightings) is created here for files of the same version:
+	// a build that does not know it ignores it.
+	for _, name := range [][]byte{bucketMeta, bucketOffers, bucketJobs, bucketRuns, bucketSightings} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

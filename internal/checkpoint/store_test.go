@@ -168,7 +168,7 @@ func TestStore_CloseTwiceAndUseAfterClose(t *testing.T) {
 	if _, err := s.CountOffers(); err == nil {
 		t.Error("CountOffers after Close succeeded")
 	}
-	if err := s.CommitPage("j", Cursor{}, []Row{testRow(1)}); err == nil {
+	if err := s.CommitPage("j", Cursor{}, []Row{testRow(1)}, Sighting{}); err == nil {
 		t.Error("CommitPage after Close succeeded")
 	}
 }

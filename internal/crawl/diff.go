@@ -10,12 +10,13 @@ import (
 	"github.com/syncd/syncd/internal/upstream"
 )
 
-// pageDiff is one page compared with the mirror: the rows to commit (one per distinct
-// offer of the page, changed or not), the documents the index must receive, and the
-// counts.
+// pageDiff is one page compared with the mirror: the rows to write (new, changed, or
+// gaining a source), the documents the index must receive (the same offers), the offers
+// seen whose rows stay as they are, and the counts.
 type pageDiff struct {
 	rows  []checkpoint.Row
 	docs  []index.Offer
+	seen  []string
 	stats PageStats
 }
 
@@ -38,23 +39,46 @@ func distinctOffers(offers []upstream.Offer) (distinct []upstream.Offer, ids []s
 }
 
 // diffPage compares distinct offers of one page, seen by run runID of job at now, with
-// their existing mirror rows (by id; absent for new offers).
+// their existing mirror rows (by id; absent for new offers). seenBefore reports the
+// offers the run recorded as seen, without rewriting their rows, on earlier pages.
 //
-// An offer is counted once per run: a row whose SeenBy[job] is runID was counted on an
-// earlier page (or before a resume), so it is only merged, not counted again. Otherwise
-// it is new (no row), changed (content hash differs) or unchanged. A document goes to
-// the index iff it is new, its content changed, or its sources gain job; every row is
-// committed, so that unchanged offers still record when and by whom they were last seen.
-func diffPage(job, runID string, now time.Time, offers []upstream.Offer, existing map[string]checkpoint.Row) pageDiff {
+// An offer is counted once per run: one that seenBefore reports, or whose row's
+// SeenBy[job] is runID (the run wrote it), was counted on an earlier page (or before a
+// resume), so it is only merged, not counted again. Otherwise it is new (no row), changed
+// (content hash differs) or unchanged. A new or changed offer, or one that gains job as a
+// source, has its row written (last seen now, by runID) and its document sent to the
+// index. Any other offer is left alone in both: an unchanged one the run has not counted
+// yet goes to seen, for the sighting log (checkpoint.Sighting), which is what records when
+// it was seen without rewriting its row.
+func diffPage(job, runID string, now time.Time, offers []upstream.Offer, existing map[string]checkpoint.Row, seenBefore func(string) bool) pageDiff {
 	d := pageDiff{rows: make([]checkpoint.Row, 0, len(offers))}
 	unix := now.Unix()
 	for _, o := range offers {
 		hash := contentHash(o)
 		old, exists := existing[o.OfferID]
 		changed := exists && old.Hash != hash
+		repeated := exists && (old.SeenBy[job] == runID || seenBefore(o.OfferID))
+		sources, gained := withSource(old.Doc.Sources, job)
+
+		d.stats.Offers++
+		switch {
+		case repeated:
+			d.stats.Repeated++
+		case !exists:
+			d.stats.New++
+		case changed:
+			d.stats.Changed++
+		default:
+			d.stats.Unchanged++
+		}
+		if exists && !changed && !gained {
+			if !repeated {
+				d.seen = append(d.seen, o.OfferID)
+			}
+			continue
+		}
 
 		doc := toDoc(o)
-		sources, gained := withSource(old.Doc.Sources, job)
 		doc.Sources = sources
 		doc.FirstSeenAt, doc.UpdatedAt = unix, unix
 		if exists {
@@ -65,28 +89,13 @@ func diffPage(job, runID string, now time.Time, offers []upstream.Offer, existin
 				doc.UpdatedAt = old.Doc.UpdatedAt
 			}
 		}
-
-		d.stats.Offers++
-		switch {
-		case exists && old.SeenBy[job] == runID:
-			d.stats.Repeated++
-		case !exists:
-			d.stats.New++
-		case changed:
-			d.stats.Changed++
-		default:
-			d.stats.Unchanged++
-		}
-
 		seenBy := maps.Clone(old.SeenBy)
 		if seenBy == nil {
 			seenBy = make(map[string]string, 1)
 		}
 		seenBy[job] = runID
 		d.rows = append(d.rows, checkpoint.Row{Doc: doc, Hash: hash, LastSeenAt: unix, SeenBy: seenBy})
-		if !exists || changed || gained {
-			d.docs = append(d.docs, doc)
-		}
+		d.docs = append(d.docs, doc)
 	}
 	d.stats.Indexed = len(d.docs)
 	return d

@@ -11,7 +11,7 @@ import (
 
 func TestDiffPage_ClassifiesAndSelectsDocs(t *testing.T) {
 	const t0, t1 = 1_000, 2_000
-	o := offers("fresh", "changed", "same", "other", "seen")
+	o := offers("fresh", "changed", "same", "other", "seen", "logged")
 	row := func(u upstream.Offer, hash uint64, sources []string, seenBy map[string]string) checkpoint.Row {
 		d := toDoc(u)
 		d.Sources, d.FirstSeenAt, d.UpdatedAt = sources, t0, t0
@@ -22,11 +22,14 @@ func TestDiffPage_ClassifiesAndSelectsDocs(t *testing.T) {
 		"same":    row(o[2], contentHash(o[2]), []string{"a"}, map[string]string{"a": "r1"}),
 		"other":   row(o[3], contentHash(o[3]), []string{"b"}, map[string]string{"b": "rb"}),
 		"seen":    row(o[4], contentHash(o[4]), []string{"a"}, map[string]string{"a": "r2"}),
+		"logged":  row(o[5], contentHash(o[5]), []string{"a"}, map[string]string{"a": "r1"}),
 	}
+	// logged was seen unchanged on an earlier page of run r2: the log says so, its row not.
+	seenBefore := func(id string) bool { return id == "logged" }
 
-	d := diffPage("a", "r2", time.Unix(t1, 0), o, existing)
+	d := diffPage("a", "r2", time.Unix(t1, 0), o, existing, seenBefore)
 
-	want := PageStats{Offers: 5, New: 1, Changed: 1, Unchanged: 2, Repeated: 1, Indexed: 3}
+	want := PageStats{Offers: 6, New: 1, Changed: 1, Unchanged: 2, Repeated: 2, Indexed: 3}
 	if d.stats != want {
 		t.Errorf("stats = %+v, want %+v", d.stats, want)
 	}
@@ -34,12 +37,15 @@ func TestDiffPage_ClassifiesAndSelectsDocs(t *testing.T) {
 	for _, doc := range d.docs {
 		docIDs = append(docIDs, doc.OfferID)
 	}
-	// other is unchanged but gained source a; same and seen change nothing downstream.
+	// other is unchanged but gained source a; same, seen and logged change nothing
+	// downstream.
 	if !slices.Equal(docIDs, []string{"fresh", "changed", "other"}) {
 		t.Errorf("docs = %v, want [fresh changed other]", docIDs)
 	}
-	if len(d.rows) != 5 {
-		t.Fatalf("%d rows, want all 5", len(d.rows))
+	// Only same is new to the run and left as it is: it goes to the sighting log. seen and
+	// logged were counted on earlier pages, so neither rows nor log learn anything.
+	if !slices.Equal(d.seen, []string{"same"}) {
+		t.Errorf("seen = %v, want [same]", d.seen)
 	}
 	byID := make(map[string]checkpoint.Row)
 	for _, r := range d.rows {
@@ -48,23 +54,24 @@ func TestDiffPage_ClassifiesAndSelectsDocs(t *testing.T) {
 			t.Errorf("row %s: lastSeenAt %d seenBy %v hash %x", r.Doc.OfferID, r.LastSeenAt, r.SeenBy, r.Hash)
 		}
 	}
+	if len(d.rows) != 3 {
+		t.Errorf("%d rows written, want the 3 indexed ones", len(d.rows))
+	}
 	checks := []struct {
 		id               string
 		first, updated   int64
 		sources          []string
-		seenByOtherJob   bool
 		wantSeenByLength int
 	}{
-		{"fresh", t1, t1, []string{"a"}, false, 1},
-		{"changed", t0, t1, []string{"a"}, false, 1},
-		{"same", t0, t0, []string{"a"}, false, 1},
-		{"other", t0, t0, []string{"a", "b"}, true, 2},
+		{"fresh", t1, t1, []string{"a"}, 1},
+		{"changed", t0, t1, []string{"a"}, 1},
+		{"other", t0, t0, []string{"a", "b"}, 2},
 	}
 	for _, c := range checks {
-		r := byID[c.id]
-		if r.Doc.FirstSeenAt != c.first || r.Doc.UpdatedAt != c.updated || !slices.Equal(r.Doc.Sources, c.sources) || len(r.SeenBy) != c.wantSeenByLength {
-			t.Errorf("row %s: first %d updated %d sources %v seenBy %v; want %d %d %v",
-				c.id, r.Doc.FirstSeenAt, r.Doc.UpdatedAt, r.Doc.Sources, r.SeenBy, c.first, c.updated, c.sources)
+		r, ok := byID[c.id]
+		if !ok || r.Doc.FirstSeenAt != c.first || r.Doc.UpdatedAt != c.updated || !slices.Equal(r.Doc.Sources, c.sources) || len(r.SeenBy) != c.wantSeenByLength {
+			t.Errorf("row %s (written %v): first %d updated %d sources %v seenBy %v; want %d %d %v",
+				c.id, ok, r.Doc.FirstSeenAt, r.Doc.UpdatedAt, r.Doc.Sources, r.SeenBy, c.first, c.updated, c.sources)
 		}
 	}
 	if existing["other"].SeenBy["a"] != "" || !slices.Equal(existing["other"].Doc.Sources, []string{"b"}) {

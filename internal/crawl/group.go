@@ -211,12 +211,14 @@ func (pl *pipeline) fill(ctx context.Context) {
 
 // applyPages lands a group of fetched pages of one query, in page order, with one index
 // write and one store transaction: it compares each page's offers with their mirror rows
-// (as left by the pages before it in the group), upserts the documents that need it (and
-// only if any do), then commits every row with the cursor after the last page. cur is the
+// (as left by the pages before it in the group) and with what the run has seen (seen, and
+// the pages before it), upserts the documents that need it (and only if any do), then
+// commits their rows, the group's sightings and the cursor after the last page. cur is the
 // cursor before the group; each landing's next gives the position after its page. It
 // returns the cursor after each page, with the counts up to that page added, and each
-// page's stats. On error nothing was committed.
-func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Cursor, group []landing) ([]checkpoint.Cursor, []PageStats, error) {
+// page's stats. On error nothing was committed; on success the sightings are added to
+// seen.
+func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Cursor, group []landing, seen *runSeen) ([]checkpoint.Cursor, []PageStats, error) {
 	type distinct struct {
 		offers []upstream.Offer
 		noID   int
@@ -239,21 +241,28 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 		}
 	}
 	now := r.now()
+	sighted := map[string]bool{} // offers of the group's earlier pages sent to the log
+	seenBefore := func(id string) bool { return sighted[id] || seen.has(id) }
 	var (
-		rows    []checkpoint.Row
-		docs    []index.Offer
-		docAt   = map[string]int{} // offer id → position in docs: the latest version wins
-		docFrom []int              // position in docs → the page of the group it came from
-		curs    = make([]checkpoint.Cursor, len(group))
-		stats   = make([]PageStats, len(group))
-		c       = cur
+		sighting = checkpoint.Sighting{At: now.Unix()}
+		rows     []checkpoint.Row
+		docs     []index.Offer
+		docAt    = map[string]int{} // offer id → position in docs: the latest version wins
+		docFrom  []int              // position in docs → the page of the group it came from
+		curs     = make([]checkpoint.Cursor, len(group))
+		stats    = make([]PageStats, len(group))
+		c        = cur
 	)
 	for i, l := range group {
-		d := diffPage(job, cur.Run.ID, now, pages[i].offers, existing)
+		d := diffPage(job, cur.Run.ID, now, pages[i].offers, existing, seenBefore)
 		for _, row := range d.rows {
 			existing[row.Doc.OfferID] = row // later pages of the group see this one
 		}
+		for _, id := range d.seen {
+			sighted[id] = true
+		}
 		rows = append(rows, d.rows...)
+		sighting.IDs = append(sighting.IDs, d.seen...)
 		st := d.stats
 		for _, doc := range d.docs {
 			if j, ok := docAt[doc.OfferID]; ok {
@@ -285,9 +294,10 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 		}
 		r.hooks.indexWrite(time.Since(start), len(docs))
 	}
-	if err := r.store.CommitPage(job, c, rows); err != nil {
+	if err := r.store.CommitPage(job, c, rows, sighting); err != nil {
 		return nil, nil, fmt.Errorf("commit: %w", err)
 	}
+	seen.add(sighting.IDs...)
 	return curs, stats, nil
 }
 

@@ -173,16 +173,20 @@ func (r *Runner) run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, 
 	if err != nil {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
 	}
+	seen, err := loadRunSeen(r.store, job.Name, cur.Run.ID)
+	if err != nil {
+		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
+	}
 	pl := r.newPipeline(job)
 	for err == nil && cur.Query < len(job.Queries) {
-		err = r.runQuery(ctx, log, job, &cur, pl)
+		err = r.runQuery(ctx, log, job, &cur, pl, seen)
 	}
 	// A failed or interrupted run abandons what it requested and did not land, of the
 	// query it stopped in and of the queries looked ahead.
 	if n := pl.close(); n > 0 {
 		log.Debug("abandoned pages fetched ahead", "pages", n)
 	}
-	run, err := r.end(ctx, log, job, cur, err)
+	run, err := r.end(ctx, log, job, cur, seen, err)
 	r.hooks.runFinished(job.Name, run, time.Since(began))
 	return run, err
 }
@@ -246,14 +250,16 @@ func (r *Runner) abandon(job string, run checkpoint.Run, why string) error {
 	return r.store.FinishRun(job, run)
 }
 
-// end records how the run ended, given the last committed cursor and the error that
-// stopped the run (nil when every query is done).
-func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpoint.Cursor, runErr error) (checkpoint.Run, error) {
+// end records how the run ended, given the last committed cursor, what the run saw and
+// the error that stopped the run (nil when every query is done). A run that succeeded
+// first folds the sightings of the job's earlier runs into the mirror (what they saw and
+// it did not keeps the time they saw it).
+func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpoint.Cursor, seen *runSeen, runErr error) (checkpoint.Run, error) {
 	run := cur.Run
 	switch {
 	case runErr == nil:
 		run.Status, run.FinishedAt = checkpoint.RunSucceeded, r.now()
-		if err := r.store.FinishRun(job.Name, run); err != nil {
+		if err := r.finish(job.Name, run, seen); err != nil {
 			// The cursor stays past the last query: the next run only finishes.
 			run.Status, run.Error = checkpoint.RunFailed, err.Error()
 			log.Error("run failed", "run", run.ID, "err", err)
@@ -285,6 +291,17 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 	}
 }
 
+// finish folds the sightings of the job's runs before run into the mirror and records run
+// as finished. Row writes of other jobs wait meanwhile, like for a page.
+func (r *Runner) finish(job string, run checkpoint.Run, seen *runSeen) error {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	if err := r.store.FoldSightings(job, run.ID, seen.has); err != nil {
+		return err
+	}
+	return r.store.FinishRun(job, run)
+}
+
 // runQuery pages through query cur.Query from page cur.Page to its end, committing every
 // page, and leaves cur at the last committed cursor (at the next query when done).
 //
@@ -292,7 +309,7 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 // were landed, and which fetches later queries ahead while this one is (pipeline.fill).
 // When the query is done, runQuery closes its prefetcher and pops it off pl; on error it
 // leaves pl to the caller, who closes it.
-func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor, pl *pipeline) error {
+func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *checkpoint.Cursor, pl *pipeline, seen *runSeen) error {
 	qi := cur.Query
 	q := r.query(job, qi)
 	first := max(cur.Page, 1)
@@ -347,7 +364,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		// The pages are paid for: apply them even if shutdown begins meanwhile, so that a
 		// resume does not spend quota on them again. Stop bounds the wait.
 		began := time.Now()
-		committed, stats, err := r.applyPages(context.WithoutCancel(ctx), job.Name, *cur, group)
+		committed, stats, err := r.applyPages(context.WithoutCancel(ctx), job.Name, *cur, group, seen)
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", where(page), err)
 		}

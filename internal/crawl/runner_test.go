@@ -234,9 +234,13 @@ func TestRunner_Run_SecondRunUnchanged_NoIndexWrites(t *testing.T) {
 	if got := len(h.index.upserts()); got != writes {
 		t.Errorf("second run made %d Upsert calls, want 0", got-writes)
 	}
+	// The rows stay as the first run wrote them; the sighting log records the second run.
 	r := h.row(t, "c")
-	if r.LastSeenAt != h.clock.now().Unix() || r.SeenBy["j"] != second.ID {
-		t.Errorf("row c: lastSeenAt %d seenBy %v, want %d and run %s", r.LastSeenAt, r.SeenBy, h.clock.now().Unix(), second.ID)
+	if r.LastSeenAt != t0 || r.SeenBy["j"] != first.ID {
+		t.Errorf("row c: lastSeenAt %d seenBy %v, want it untouched (%d, run %s)", r.LastSeenAt, r.SeenBy, t0, first.ID)
+	}
+	if at, ok, err := h.store.LastSeen("c"); err != nil || !ok || at != h.clock.now().Unix() {
+		t.Errorf("LastSeen(c) = %d, %v, %v; want %d", at, ok, err, h.clock.now().Unix())
 	}
 	if r.Doc.FirstSeenAt != t0 || r.Doc.UpdatedAt != t0 {
 		t.Errorf("row c: firstSeenAt %d updatedAt %d, want both %d", r.Doc.FirstSeenAt, r.Doc.UpdatedAt, t0)
