@@ -1,8 +1,9 @@
 // Package crawl turns jobs into upstream page requests and lands every page in the mirror
 // and the index: fetch (a window of pages ahead, under the client's shared rate limit) →
 // normalise → dedupe within the run → compare content hashes → upsert changed documents to
-// the index → commit mirror rows and the cursor in one bbolt transaction. The cursor only
-// moves after the index acknowledged the page (DESIGN §3).
+// the index → commit the rows of new and changed offers, the sightings of unchanged ones
+// and the cursor in one bbolt transaction. The cursor only moves after the index
+// acknowledged the page (DESIGN §3).
 //
 // Pacing (group.go): with Options.Window 0 the window is sized from the client's pace by
 // Little's law (rate × (latency + commit time)); pages that have already arrived when a
@@ -13,6 +14,7 @@
 //
 // Runner runs one job to completion, resuming its unfinished run; Scheduler starts runs on
 // cron schedules, on demand and after a restart; JobStatuses reports where every job
-// stands. The mirror in the checkpoint store is the only memory of what was seen: the
-// runner keeps nothing in memory that grows with the catalog.
+// stands. The checkpoint store is the only memory of what was seen: the runner keeps
+// nothing in memory that grows with the catalog; a run holds an 8-byte hash of each offer
+// it saw unchanged (runSeen), rebuilt from the store when it resumes.
 package crawl
