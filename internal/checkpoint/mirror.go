@@ -12,13 +12,15 @@ import (
 )
 
 // Row is one offer of the mirror: the document as last indexed, the hash of its upstream
-// content, and when it was last seen, and by which run of which job (to dedupe within a
-// run).
+// content, and when and by which run of which job the row was last written (to dedupe
+// within a run). A run that sees the offer unchanged records a Sighting instead of
+// rewriting the row, so the time the offer was last seen is LastSeen's, which is never
+// earlier than LastSeenAt.
 type Row struct {
 	Doc        index.Offer       `json:"doc"`
 	Hash       uint64            `json:"hash"`
 	LastSeenAt int64             `json:"lastSeenAt"`
-	SeenBy     map[string]string `json:"seenBy"` // job name → id of the last run that saw it
+	SeenBy     map[string]string `json:"seenBy"` // job name → id of the last run that wrote it
 }
 
 // forEachChunk is how many rows ForEachOffer reads per read transaction: enough to make
