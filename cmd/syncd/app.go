@@ -76,6 +76,12 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, n nee
 	}
 	if n.metrics {
 		a.metrics = metrics.New(a.documentCount)
+		if bx, ok := a.index.(*bleve.Index); ok {
+			a.metrics.SearchPaths(func() (uint64, uint64) {
+				p := bx.SearchPaths()
+				return p.Bitmaps, p.Bleve
+			})
+		}
 	}
 	if n.upstream {
 		a.client, err = upstream.New(upstreamOptions(cfg, logger, a.metrics))

@@ -236,10 +236,15 @@ jobs:
 		`syncd_upstream_limiter_wait_seconds_count`,
 		`syncd_index_write_duration_seconds_count`,
 		`syncd_search_duration_seconds_count{outcome="ok"}`,
+		`syncd_search_path_total{path="bleve"}`,
 	} {
 		if !strings.Contains(string(body), m) {
 			t.Errorf("metrics lack %s", m)
 		}
+	}
+	// The searches above have no sort: the embedded index collects them from bitmaps.
+	if m := regexp.MustCompile(`syncd_search_path_total\{path="bitmaps"\} (\S+)`).FindSubmatch(body); m == nil || string(m[1]) == "0" {
+		t.Errorf("syncd_search_path_total{path=\"bitmaps\"} = %q, want the searches made", m)
 	}
 	if strings.Contains(string(body), "sim-secret-key") || strings.Contains(d.logs(), "sim-secret-key") {
 		t.Error("the secret key appears in metrics or logs")

@@ -104,6 +104,24 @@ func New(documents func() float64) *Metrics {
 	return m
 }
 
+// SearchPaths adds syncd_search_path_total{path}: searches of the embedded index by how
+// their hits were collected ("bitmaps" or "bleve"), read from paths at scrape time.
+func (m *Metrics) SearchPaths(paths func() (bitmaps, bleve uint64)) {
+	for _, p := range []struct {
+		label string
+		value func() float64
+	}{
+		{"bitmaps", func() float64 { b, _ := paths(); return float64(b) }},
+		{"bleve", func() float64 { _, b := paths(); return float64(b) }},
+	} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "syncd_search_path_total",
+			Help:        "Searches of the embedded index by how their hits were collected: bitmaps in sort order, or bleve scoring every match.",
+			ConstLabels: prometheus.Labels{"path": p.label},
+		}, p.value))
+	}
+}
+
 // Handler serves the metrics in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -100,5 +101,32 @@ func TestSearches_TimedByOutcome(t *testing.T) {
 		if got := pb.GetHistogram().GetSampleCount(); got != want {
 			t.Errorf("%s searches observed %d, want %d", outcome, got, want)
 		}
+	}
+}
+
+func TestSearchPaths_ReadAtScrape(t *testing.T) {
+	m := New(nil)
+	bitmaps, bleve := uint64(0), uint64(0)
+	m.SearchPaths(func() (uint64, uint64) { return bitmaps, bleve })
+	bitmaps, bleve = 7, 2 // counted after registration: read when scraped
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "syncd_search_path_total" {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			for _, l := range mt.GetLabel() {
+				if l.GetName() == "path" {
+					got[l.GetValue()] = mt.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if want := map[string]float64{"bitmaps": 7, "bleve": 2}; !maps.Equal(got, want) {
+		t.Errorf("syncd_search_path_total = %v, want %v", got, want)
 	}
 }

@@ -61,6 +61,19 @@ type Index struct {
 	topkSearches, bleveSearches atomic.Uint64
 }
 
+// SearchPaths counts the searches since Open by how their page of hits was collected:
+// from bitmaps in sort order (topk.go), or by bleve scoring and sorting every match (a
+// first sort on a field some offers lack, or a query shape the bitmaps do not know). A
+// rising Bleve count for queries that used to take the bitmap path is a regression.
+type SearchPaths struct {
+	Bitmaps, Bleve uint64
+}
+
+// SearchPaths returns the counts of searches by path.
+func (ix *Index) SearchPaths() SearchPaths {
+	return SearchPaths{Bitmaps: ix.topkSearches.Load(), Bleve: ix.bleveSearches.Load()}
+}
+
 // Open opens the index in dir, creating it if needed. opts may be nil. Before opening it
 // takes an advisory lock on the sibling file dir+".lock" (ErrLocked after
 // opts.LockTimeout) and finishes or rolls back a Rebuild swap that a crash interrupted
