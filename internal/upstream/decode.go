@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Decoding runs once per page, so it takes a fast path: one json.Unmarshal of the whole body
@@ -218,6 +219,11 @@ func (w *wireItem) offer(prices *[]float64) (Offer, error) {
 		// Kept, it would fail its whole page at the store or the index on every retry.
 		return Offer{}, fmt.Errorf("offer id of %d bytes: want at most %d", len(id), MaxOfferIDLen)
 	}
+	if i := strings.IndexFunc(id, notOfferIDRune); i >= 0 {
+		// The same: Meilisearch refuses such a primary key and fails the whole batch.
+		r, _ := utf8.DecodeRuneInString(id[i:])
+		return Offer{}, fmt.Errorf("offer id %q has %q at byte %d: want only A-Z, a-z, 0-9, '-' and '_'", id, r, i)
+	}
 	if !w.PriceInfo.Price.set {
 		return Offer{}, errors.New("no priceInfo.price")
 	}
@@ -252,8 +258,16 @@ func optionalPrice(v wirePrice, prices *[]float64) *float64 {
 
 // MaxOfferIDLen is the longest offer id an item may carry: the most any index backend
 // takes as a primary key (Meilisearch: 511 bytes; bbolt keys: 32 KiB). An item with a
-// longer id is invalid, so it costs its item, never the job.
+// longer id is invalid, so it costs its item, never the job. Ids are also limited to the
+// characters Meilisearch takes in a primary key (notOfferIDRune): numeric offerIds and
+// the URL-safe tokens of offerMapId are made of them.
 const MaxOfferIDLen = 511
+
+// notOfferIDRune reports a character an offer id may not contain: anything but ASCII
+// letters, digits, '-' and '_'.
+func notOfferIDRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
 
 // fieldRule says what a field must look like, for item errors.
 var fieldRule = map[string]string{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -70,7 +71,7 @@ func FuzzDecodePage(f *testing.F) {
 		}
 		valid := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) && f >= 0 }
 		for _, o := range p.Offers {
-			if o.OfferID == "" || !valid(o.Price) || o.MonthSold < 0 ||
+			if o.OfferID == "" || len(o.OfferID) > MaxOfferIDLen || strings.IndexFunc(o.OfferID, notOfferIDRune) >= 0 || !valid(o.Price) || o.MonthSold < 0 ||
 				!(o.RepurchaseRate >= 0 && o.RepurchaseRate <= 1) ||
 				(o.JxhyPrice != nil && !valid(*o.JxhyPrice)) || (o.PfJxhyPrice != nil && !valid(*o.PfJxhyPrice)) {
 				t.Fatalf("offer breaks an invariant: %+v", o)

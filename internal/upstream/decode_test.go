@@ -405,6 +405,37 @@ func TestDecodePage_OversizedOfferIDIsInvalidItem(t *testing.T) {
 	}
 }
 
+// Meilisearch refuses a primary key with other characters than A-Z, a-z, 0-9, - and _ and
+// fails the whole batch: such an item is invalid, and the rest of its page goes on.
+func TestDecodePage_OfferIDCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		id, field string
+		ok        bool
+	}{
+		{`"f6vE-dfY1NV37oG_fz9WSA"`, "offerMapId", true},
+		{`706627393257`, "offerId", true},
+		{`"a b"`, "offerMapId", false},
+		{`"abc/def+g=="`, "offerMapId", false},
+		{`"商品1"`, "offerMapId", false},
+		{`"id.1"`, "offerId", false},
+	} {
+		p, err := decodePage(pageBody(item(map[string]string{"offerMapId": `""`, tt.field: tt.id}), seedItem), testSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.ok {
+			if len(p.Offers) != 2 || len(p.Invalid) != 0 {
+				t.Errorf("id %s: %d offers, invalid %v; want it kept", tt.id, len(p.Offers), p.Invalid)
+			}
+			continue
+		}
+		if len(p.Offers) != 1 || len(p.Invalid) != 1 || p.Invalid[0].Index != 0 ||
+			!strings.Contains(p.Invalid[0].Error(), "want only A-Z, a-z, 0-9") {
+			t.Errorf("id %s: %d offers, invalid %v; want the item invalid and the other kept", tt.id, len(p.Offers), p.Invalid)
+		}
+	}
+}
+
 // Item errors quote the bad value upstream sent; one that echoes the secret key must not
 // carry it into logs.
 func TestDecodePage_ItemErrorNeverQuotesSecret(t *testing.T) {
