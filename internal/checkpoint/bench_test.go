@@ -78,7 +78,7 @@ func BenchmarkRows(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				rows, err := s.Rows(bc.ids)
+				rows, _, err := s.Rows(bc.ids)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -28,11 +28,14 @@ type Row struct {
 const forEachChunk = 1000
 
 // Rows returns the mirror rows of the given offer ids that exist, by id, in one read
-// transaction. Ids absent from the mirror (and empty ids) are absent from the map, which
-// is never nil. An undecodable row fails the whole call.
-func (s *Store) Rows(ids []string) (map[string]Row, error) {
-	rows := make(map[string]Row, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
+// transaction, and the ids of rows that exist but cannot be decoded. Ids absent from the
+// mirror (and empty ids) are in neither; the map is never nil. A row that cannot be
+// decoded is left out rather than failing the call: the caller treats its offer as new
+// and its next commit replaces the row, so one bad row never wedges the pages that list
+// its offer.
+func (s *Store) Rows(ids []string) (rows map[string]Row, corrupt []string, err error) {
+	rows = make(map[string]Row, len(ids))
+	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOffers).Cursor()
 		var key []byte
 		for _, id := range ids {
@@ -46,16 +49,17 @@ func (s *Store) Rows(ids []string) (map[string]Row, error) {
 			}
 			r, err := decodeRow(id, v)
 			if err != nil {
-				return err
+				corrupt = append(corrupt, id)
+				continue
 			}
 			rows[id] = r
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read offers: %w", err)
+		return nil, nil, fmt.Errorf("read offers: %w", err)
 	}
-	return rows, nil
+	return rows, corrupt, nil
 }
 
 // CommitPage writes rows to the mirror, appends seen to the job's sighting log under the

@@ -39,8 +39,8 @@ func TestCommitPage_RowsAndCursorVisibleAfterReopen(t *testing.T) {
 		for _, r := range rows {
 			ids = append(ids, r.Doc.OfferID)
 		}
-		got, err := s.Rows(ids)
-		if err != nil {
+		got, corrupt, err := s.Rows(ids)
+		if err != nil || len(corrupt) != 0 {
 			t.Fatal(err)
 		}
 		if len(got) != len(rows) {
@@ -165,7 +165,7 @@ func TestCommitPage_Durable_AfterProcessKilled(t *testing.T) {
 			want = append(want, r)
 		}
 	}
-	got, err := s.Rows(ids)
+	got, _, err := s.Rows(ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,13 +221,13 @@ func TestCountOffers_OverwritesAndDuplicates(t *testing.T) {
 func TestRows_EmptyAndMissing(t *testing.T) {
 	s := mustOpen(t, t.TempDir())
 	putRows(t, s, []Row{testRow(1)})
-	got, err := s.Rows(nil)
-	if err != nil || got == nil || len(got) != 0 {
-		t.Errorf("Rows(nil) = %v, %v", got, err)
+	got, corrupt, err := s.Rows(nil)
+	if err != nil || got == nil || len(got) != 0 || corrupt != nil {
+		t.Errorf("Rows(nil) = %v, %v, %v", got, corrupt, err)
 	}
-	got, err = s.Rows([]string{"", "missing", testRow(1).Doc.OfferID, testRow(1).Doc.OfferID})
-	if err != nil || len(got) != 1 {
-		t.Errorf("Rows = %d rows, %v; want 1", len(got), err)
+	got, corrupt, err = s.Rows([]string{"", "missing", testRow(1).Doc.OfferID, testRow(1).Doc.OfferID})
+	if err != nil || len(got) != 1 || corrupt != nil {
+		t.Errorf("Rows = %d rows, corrupt %v, %v; want 1", len(got), corrupt, err)
 	}
 	if _, ok, err := s.Offer("missing"); ok || err != nil {
 		t.Errorf("Offer(missing) = %v, %v", ok, err)
@@ -354,5 +354,32 @@ func TestForEachOffer_Empty(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A row that cannot be decoded must not wedge every page that lists its offer: Rows names
+// it apart, the offer's next commit replaces it, and the offer count stays right.
+func TestRows_CorruptRowIsReportedAndReplaced(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	good, bad := testRow(1), testRow(2)
+	putRows(t, s, []Row{good, bad})
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOffers).Put([]byte(bad.Doc.OfferID), []byte{rowFormat1, 0xff})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, corrupt, err := s.Rows([]string{good.Doc.OfferID, bad.Doc.OfferID})
+	if err != nil || len(got) != 1 || !slices.Equal(corrupt, []string{bad.Doc.OfferID}) {
+		t.Fatalf("Rows = %d rows, corrupt %v, %v; want the good row and the bad id", len(got), corrupt, err)
+	}
+	if err := s.CommitPage("tees", Cursor{}, []Row{bad}, Sighting{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, err := s.Offer(bad.Doc.OfferID); err != nil || !ok || !reflect.DeepEqual(r, bad) {
+		t.Errorf("replaced row = %+v, %v, %v", r, ok, err)
+	}
+	if n, err := s.CountOffers(); err != nil || n != 2 {
+		t.Errorf("CountOffers = %d, %v; want 2", n, err)
 	}
 }

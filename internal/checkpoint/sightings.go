@@ -197,7 +197,7 @@ func raiseLastSeen(tx *bolt.Tx, job, keep string, e Sighting, seen func(string) 
 		}
 		r, err := decodeRow(id, v)
 		if err != nil {
-			return err
+			continue // nothing to raise; the next commit that sees the offer replaces the row
 		}
 		if r.LastSeenAt >= e.At || (keep != "" && r.SeenBy[job] == keep) {
 			continue

@@ -209,3 +209,28 @@ func TestFoldSightings_CorruptEntry_IsAnError(t *testing.T) {
 		})
 	}
 }
+
+func TestFoldSightings_SkipsCorruptRows(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	good, bad := testRow(1), testRow(2)
+	putRows(t, s, []Row{good, bad})
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOffers).Put([]byte(bad.Doc.OfferID), []byte{rowFormat1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const run = "20260101T000000-aaaa"
+	if err := s.CommitPage("tees", Cursor{Run: Run{ID: run}}, nil, Sighting{At: 2_000_000_000, IDs: []string{bad.Doc.OfferID, good.Doc.OfferID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FoldSightings("tees", "", nil); err != nil {
+		t.Fatalf("fold over a corrupt row: %v", err)
+	}
+	if r, _, _ := s.Offer(good.Doc.OfferID); r.LastSeenAt != 2_000_000_000 {
+		t.Errorf("the good row after the corrupt one: lastSeenAt %d, want 2000000000", r.LastSeenAt)
+	}
+	if got := logged(t, s, "tees", run); len(got) != 0 {
+		t.Errorf("log after the fold = %v, want empty", got)
+	}
+}

@@ -235,9 +235,16 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 	defer r.writeMu.Unlock()
 	existing := map[string]checkpoint.Row{}
 	if len(ids) > 0 {
-		var err error
-		if existing, err = r.store.Rows(ids); err != nil {
+		var (
+			corrupt []string
+			err     error
+		)
+		if existing, corrupt, err = r.store.Rows(ids); err != nil {
 			return nil, nil, fmt.Errorf("read mirror rows: %w", err)
+		}
+		if len(corrupt) > 0 {
+			r.logger.Warn("mirror rows cannot be decoded; the offers count as new and their rows are replaced",
+				"job", job, "offers", corrupt)
 		}
 	}
 	now := r.now()
