@@ -48,7 +48,7 @@ type Run struct {
 // cursor, in the same transaction, so a resumed run reports the whole run.
 type Cursor struct {
 	Run      Run    `json:"run"`
-	QueryKey string `json:"queryKey"` // identity of the query list, to detect a changed config
+	QueryKey string `json:"queryKey"` // identity of the queries the run has covered, to detect a changed config
 	Query    int    `json:"query"`
 	Page     int    `json:"page"`
 }

@@ -284,7 +284,7 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 			docFrom = append(docFrom, i)
 		}
 		st.Invalid = len(l.res.page.Invalid) + pages[i].noID
-		c.Query, c.Page = l.next.Query, l.next.Page
+		c.Query, c.Page, c.QueryKey = l.next.Query, l.next.Page, l.next.QueryKey
 		s := &c.Run.Stats
 		s.Pages++
 		s.New += st.New

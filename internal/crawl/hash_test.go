@@ -3,6 +3,7 @@ package crawl
 import (
 	"testing"
 
+	"github.com/syncd/syncd/internal/checkpoint"
 	"github.com/syncd/syncd/internal/upstream"
 )
 
@@ -100,6 +101,43 @@ func TestQueryKey(t *testing.T) {
 		change(&j)
 		if QueryKey(j) == key {
 			t.Errorf("changing the %s kept the query key", name)
+		}
+	}
+}
+
+func TestResumable(t *testing.T) {
+	old := keywordJob("j", "a", "b", "c")
+	at := func(qi, page int) checkpoint.Cursor {
+		return checkpoint.Cursor{Query: qi, Page: page, QueryKey: cursorKey(old, qi, page)}
+	}
+	legacy := func(qi, page int) checkpoint.Cursor { // the key of the whole list
+		return checkpoint.Cursor{Query: qi, Page: page, QueryKey: QueryKey(old)}
+	}
+	pageSize := keywordJob("j", "a", "b", "c")
+	pageSize.PageSize = 50
+	for _, tt := range []struct {
+		name string
+		c    checkpoint.Cursor
+		job  Job
+		want bool
+	}{
+		{"unchanged", at(1, 3), old, true},
+		{"unchanged, at the start", at(0, 1), old, true},
+		{"unchanged, every query done", at(3, 1), old, true},
+		{"appended", at(1, 3), keywordJob("j", "a", "b", "c", "d"), true},
+		{"appended after every query was done", at(3, 1), keywordJob("j", "a", "b", "c", "d"), true},
+		{"later query changed", at(1, 3), keywordJob("j", "a", "b", "x"), true},
+		{"later queries dropped", at(1, 3), keywordJob("j", "a", "b"), true},
+		{"next query changed before its first page", at(1, 1), keywordJob("j", "a", "x", "c"), true},
+		{"current query changed", at(1, 3), keywordJob("j", "a", "x", "c"), false},
+		{"done query changed", at(1, 3), keywordJob("j", "x", "b", "c"), false},
+		{"current query dropped", at(1, 3), keywordJob("j", "a"), false},
+		{"page size changed", at(1, 3), pageSize, false},
+		{"legacy key, unchanged", legacy(1, 3), old, true},
+		{"legacy key, appended", legacy(1, 3), keywordJob("j", "a", "b", "c", "d"), false},
+	} {
+		if got := Resumable(tt.job, tt.c); got != tt.want {
+			t.Errorf("%s: Resumable = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -65,10 +65,16 @@ type IndexStatus struct {
 }
 
 // QueryKey returns the identity of the job's work: its kind, page size and query list, as
-// a hash. A run's cursor stores it so that a run resumed after the config changed its
-// queries starts over instead of paging the wrong query. Schedule and MaxPages are not
-// part of it: changing them does not invalidate a backfill in progress.
+// a hash. Schedule and MaxPages are not part of it: changing them does not invalidate a
+// backfill in progress. A run's cursor stores the key of the part of the list it has
+// covered (cursorKey), so that a run resumed after the config changed can tell whether
+// what it did still holds (Resumable).
 func QueryKey(job Job) string {
+	return queryKey(job, len(job.Queries))
+}
+
+// queryKey is QueryKey over the job's first n queries.
+func queryKey(job Job, n int) string {
 	d := xxhash.New()
 	// JSON of a struct is a stable encoding: fields in declaration order, and new optional
 	// Query fields are omitted when empty, so adding one keeps existing keys.
@@ -76,12 +82,40 @@ func QueryKey(job Job) string {
 		Kind     upstream.Kind    `json:"kind"`
 		PageSize int              `json:"pageSize"`
 		Queries  []upstream.Query `json:"queries"`
-	}{job.Kind, job.PageSize, job.Queries})
+	}{job.Kind, job.PageSize, job.Queries[:n]})
 	if err != nil {
 		// Strings and ints always encode; this cannot happen.
 		panic(fmt.Sprintf("crawl: encode query list: %v", err))
 	}
 	return fmt.Sprintf("%016x", d.Sum64())
+}
+
+// covered is how many of the job's queries a cursor at query qi, page page depends on:
+// the queries before qi, which are done, and qi itself once some of its pages are.
+func covered(qi, page int) int {
+	if page > 1 {
+		return qi + 1
+	}
+	return qi
+}
+
+// cursorKey is the QueryKey a cursor at query qi, page page of job stores: that of the
+// queries it covers.
+func cursorKey(job Job, qi, page int) string {
+	return queryKey(job, min(covered(qi, page), len(job.Queries)))
+}
+
+// Resumable reports whether c, a cursor of an unfinished run, can go on with job as it is
+// configured now: the queries it covers (those done, and the one it is in) are the same,
+// in the same order, with the same kind and page size. Queries added after them, or
+// changed or removed after them, do not matter: the run goes on and pages through the
+// list as it is now. Cursors written before keys covered a prefix hold the key of the
+// whole list, which still resumes when the list did not change.
+func Resumable(job Job, c checkpoint.Cursor) bool {
+	if n := covered(c.Query, c.Page); n <= len(job.Queries) && c.QueryKey == queryKey(job, n) {
+		return true
+	}
+	return c.QueryKey == QueryKey(job)
 }
 
 // describeQuery names a query in errors and logs by its kind and first required value,

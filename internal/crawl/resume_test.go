@@ -204,7 +204,10 @@ func TestRunner_Run_Fresh_StartsOver(t *testing.T) {
 	}
 }
 
-func TestRunner_Run_ChangedQueries_StartsOver(t *testing.T) {
+// A run stopped at query y's first page, before any page of y landed: y is replaced by z.
+// What the run did (x) still holds, so it goes on with z instead of spending x's quota
+// again.
+func TestRunner_Run_QueryNotStartedChanged_Resumes(t *testing.T) {
 	cat := catalog{
 		"x": pages(1, offers("x1")),
 		"y": pages(1, offers("y1")),
@@ -226,14 +229,94 @@ func TestRunner_Run_ChangedQueries_StartsOver(t *testing.T) {
 
 	run := h.mustRun(t, keywordJob("j", "x", "z"), false)
 
-	if run.ID == old.ID {
-		t.Error("a run with a different query list resumed the old cursor")
+	if run.ID != old.ID {
+		t.Error("the run started over although the queries it had done are unchanged")
 	}
-	if n := h.fetcher.count("x", 1); n != 2 {
-		t.Errorf("x page 1 requested %d times, want 2: the new run starts at the first query", n)
+	if n := h.fetcher.count("x", 1); n != 1 {
+		t.Errorf("x page 1 requested %d times, want 1: it was done", n)
 	}
-	if run.Stats != (checkpoint.Stats{Pages: 2, Offers: 2, New: 1, Unchanged: 1}) {
+	if run.Stats != (checkpoint.Stats{Pages: 2, Offers: 2, New: 2}) {
 		t.Errorf("stats = %+v", run.Stats)
+	}
+}
+
+// A change to a query the run has done, or to the one it is in the middle of, starts the
+// run over: its cursor would page the wrong query.
+func TestRunner_Run_ChangedQueries_StartsOver(t *testing.T) {
+	mk := func(prefix string) []*upstream.Page {
+		return pages(3, offers(prefix+"1"), offers(prefix+"2"), offers(prefix+"3"))
+	}
+	cat := catalog{"x": mk("x"), "y": mk("y"), "w": mk("w"), "v": mk("v")}
+	for name, next := range map[string]Job{
+		"a done query changed":          keywordJob("j", "w", "y"),
+		"the current query changed":     keywordJob("j", "x", "v"),
+		"a query inserted before it":    keywordJob("j", "w", "x", "y"),
+		"the page size changed":         func() Job { j := keywordJob("j", "x", "y"); j.PageSize = 7; return j }(),
+		"the done queries were swapped": keywordJob("j", "y", "x"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, func(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error) {
+				if req.Query.Keyword == "y" && req.Page == 2 {
+					return nil, errBadSignature
+				}
+				return cat.serve(ctx, req)
+			}, func(o *Options) { o.Window = 1 })
+			old, err := h.runner.Run(context.Background(), keywordJob("j", "x", "y"), false)
+			if err == nil {
+				t.Fatal("first run did not fail")
+			}
+			if c := h.record(t, "j").Cursor; c == nil || c.Query != 1 || c.Page != 2 {
+				t.Fatalf("cursor = %+v, want query 1 page 2", c)
+			}
+			h.fetcher.fetch = cat.serve
+			run := h.mustRun(t, next, false)
+			if run.ID == old.ID {
+				t.Error("the old run was resumed")
+			}
+			if want := 3 * len(next.Queries); run.Stats.Pages != want {
+				t.Errorf("pages = %d, want all %d of the new list", run.Stats.Pages, want)
+			}
+		})
+	}
+}
+
+// Queries appended to a job, or removed after the one the run is in, keep the run going.
+func TestRunner_Run_QueriesAppendedOrDroppedAfter_Resumes(t *testing.T) {
+	mk := func(prefix string) []*upstream.Page {
+		return pages(2, offers(prefix+"1"), offers(prefix+"2"))
+	}
+	cat := catalog{"x": mk("x"), "y": mk("y"), "z": mk("z"), "u": mk("u")}
+	for name, tt := range map[string]struct {
+		next  Job
+		pages int // pages the resumed run has done in all
+	}{
+		"appended": {keywordJob("j", "x", "y", "z", "u", "z"), 10},
+		"dropped":  {keywordJob("j", "x", "y"), 4},
+		"replaced": {keywordJob("j", "x", "y", "u"), 6},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, func(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error) {
+				if req.Query.Keyword == "y" && req.Page == 2 {
+					return nil, errBadSignature
+				}
+				return cat.serve(ctx, req)
+			}, func(o *Options) { o.Window = 1 })
+			old, err := h.runner.Run(context.Background(), keywordJob("j", "x", "y", "z"), false)
+			if err == nil {
+				t.Fatal("first run did not fail")
+			}
+			h.fetcher.fetch = cat.serve
+			run := h.mustRun(t, tt.next, false)
+			if run.ID != old.ID {
+				t.Error("the run started over")
+			}
+			if run.Stats.Pages != tt.pages {
+				t.Errorf("pages = %d, want %d", run.Stats.Pages, tt.pages)
+			}
+			if n := h.fetcher.count("x", 1) + h.fetcher.count("y", 1); n != 2 {
+				t.Errorf("x and y page 1 requested %d times, want once each", n)
+			}
+		})
 	}
 }
 

@@ -140,7 +140,7 @@ func (r *Runner) release(name string) {
 // Run runs one job to completion and returns the run as recorded.
 //
 // It resumes the job's unfinished run when there is one, unless fresh is set or the
-// job's queries changed since (QueryKey); otherwise it starts a new run. Each query is
+// queries the run had done changed since (Resumable); otherwise it starts a new run. Each query is
 // paged from its cursor page until an empty page, its totalPage or the job's MaxPages,
 // with up to Window pages fetched ahead (of this query and, near its end, of the queries
 // after it, whose first pages are fetched early) and never a page past the known end.
@@ -198,9 +198,8 @@ func (r *Runner) begin(log *slog.Logger, job Job, fresh bool) (checkpoint.Cursor
 	if err != nil {
 		return checkpoint.Cursor{}, err
 	}
-	key := QueryKey(job)
 	if old := rec.Cursor; old != nil {
-		if !fresh && old.QueryKey == key {
+		if !fresh && Resumable(job, *old) {
 			c := *old
 			c.Run.Status, c.Run.Error = checkpoint.RunRunning, ""
 			if err := r.store.SaveCursor(job.Name, c); err != nil {
@@ -212,7 +211,7 @@ func (r *Runner) begin(log *slog.Logger, job Job, fresh bool) (checkpoint.Cursor
 		}
 		why := "a fresh run was asked for"
 		if !fresh {
-			why = "the job's queries or page size changed since it started"
+			why = "the job's kind, page size or the queries the run had done changed since it started"
 		}
 		log.Info("starting over, abandoning unfinished run", "run", old.Run.ID, "reason", why,
 			"query", old.Query+1, "page", old.Page)
@@ -228,7 +227,7 @@ func (r *Runner) begin(log *slog.Logger, job Job, fresh bool) (checkpoint.Cursor
 			StartedAt: now,
 			Status:    checkpoint.RunRunning,
 		},
-		QueryKey: key,
+		QueryKey: cursorKey(job, 0, 1),
 		Query:    0,
 		Page:     1,
 	}
@@ -360,6 +359,10 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		}
 		if last {
 			group[len(group)-1].next.Query, group[len(group)-1].next.Page = qi+1, 1
+		}
+		for i := range group {
+			n := &group[i].next
+			n.QueryKey = cursorKey(job, n.Query, n.Page)
 		}
 		// The pages are paid for: apply them even if shutdown begins meanwhile, so that a
 		// resume does not spend quota on them again. Stop bounds the wait.

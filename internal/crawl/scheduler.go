@@ -158,7 +158,7 @@ func (s *Scheduler) ResumeInterrupted(ctx context.Context) ([]string, error) {
 			continue
 		}
 		log := s.logger.With("job", name)
-		if c.QueryKey != QueryKey(s.jobs[name]) {
+		if !Resumable(s.jobs[name], *c) {
 			log.Info("not resuming interrupted run: the job's queries changed; its next run starts over", "run", c.Run.ID)
 			continue
 		}
