@@ -174,7 +174,7 @@ func (s *Store) DeleteJob(name string) error {
 	if name == "" {
 		return fmt.Errorf("delete job: %w", errNoJobName)
 	}
-	if err := s.FoldSightings(name, "", nil); err != nil {
+	if _, err := s.FoldSightings(name, "", nil); err != nil {
 		return fmt.Errorf("delete job %s: %w", name, err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {

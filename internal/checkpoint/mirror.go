@@ -12,10 +12,11 @@ import (
 )
 
 // Row is one offer of the mirror: the document as last indexed, the hash of its upstream
-// content, and when and by which run of which job the row was last written (to dedupe
-// within a run). A run that sees the offer unchanged records a Sighting instead of
-// rewriting the row, so the time the offer was last seen is LastSeen's, which is never
-// earlier than LastSeenAt.
+// content, when it was last seen as far as the row knows, and by which run of each job
+// the row was last written (to dedupe within a run). A run that sees the offer unchanged
+// records a Sighting instead of rewriting the row, and FoldSightings later raises
+// LastSeenAt from the sightings (leaving SeenBy alone), so the time the offer was last
+// seen is LastSeen's, which is never earlier than LastSeenAt.
 type Row struct {
 	Doc        index.Offer       `json:"doc"`
 	Hash       uint64            `json:"hash"`

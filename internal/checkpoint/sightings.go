@@ -15,13 +15,16 @@ import (
 // job's sighting log: when, and the ids of the offers seen and not rewritten. Appends go
 // to the end of the log, a page or two per commit whatever the offers.
 //
-// An offer's last-seen time is therefore the later of its row's LastSeenAt (the last time
-// its row was written by a run that saw it) and the latest log entry that lists it
-// (LastSeen). A job keeps the log of its current or last finished run, and of runs not
-// folded yet: FoldSightings, called when a run finishes, raises LastSeenAt on the rows of
-// the offers that older runs saw and the finished run did not, and deletes those runs'
-// entries. For a stable catalog that writes nothing; the rows of offers that disappeared
-// from a job's results record the last time it saw them.
+// An offer's last-seen time is therefore the later of its row's LastSeenAt (set when a run
+// wrote the row, or raised by a fold) and the latest log entry that lists it (LastSeen).
+// Within one run an unchanged offer is logged once, at its first sighting, so LastSeen
+// tells when the last run that saw it first saw it. A job keeps the log of its current or
+// last finished run, and of runs not folded yet (runs abandoned since: fresh starts, or a
+// changed config): FoldSightings, called when a run succeeds, raises LastSeenAt on the
+// rows of the offers that older runs saw and the finished run did not, and deletes those
+// runs' entries. For a stable catalog that writes nothing; the rows of offers that
+// disappeared from a job's results record the last time it saw them. A job no longer
+// configured keeps its last log until DeleteJob.
 //
 // Log keys are the run id, a zero byte and an 8-byte big-endian sequence number, so a
 // run's entries are contiguous and in commit order (run ids contain no zero byte: they
@@ -93,9 +96,11 @@ func runPrefix(runID string) []byte {
 
 // RunSightings calls fn with every entry that run runID of job recorded, in commit order:
 // what a resumed run needs to know which offers it has seen already. fn runs inside a read
-// transaction and must not call the Store.
-func (s *Store) RunSightings(job, runID string, fn func(Sighting)) error {
-	err := s.db.View(func(tx *bolt.Tx) error {
+// transaction and must not call the Store. An entry that cannot be decoded is skipped and
+// counted in bad: the log is a record of sightings, and losing one costs at most an offer
+// counted twice, where failing would stop the job for good.
+func (s *Store) RunSightings(job, runID string, fn func(Sighting)) (bad int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSightings).Bucket([]byte(job))
 		if b == nil {
 			return nil
@@ -105,16 +110,17 @@ func (s *Store) RunSightings(job, runID string, fn func(Sighting)) error {
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			e, err := decodeSighting(v)
 			if err != nil {
-				return err
+				bad++
+				continue
 			}
 			fn(e)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read sightings of run %s of job %s: %w", runID, job, err)
+		return bad, fmt.Errorf("read sightings of run %s of job %s: %w", runID, job, err)
 	}
-	return nil
+	return bad, nil
 }
 
 // foldBatch is about how many logged offers FoldSightings folds per transaction: enough
@@ -126,42 +132,55 @@ const foldBatch = 16384
 // mirror rows, and deletes those entries: every offer an entry lists gets its row's
 // LastSeenAt raised to the entry's time, unless run keep saw it too — seen(id) reports
 // that keep recorded it in the log, and a row whose SeenBy[job] is keep was rewritten by
-// keep. keep's own entries stay. An empty keep with a nil seen folds everything (a job
-// being deleted).
+// keep. keep's own entries stay. An empty keep with a nil seen folds everything.
 //
 // Entries are folded and deleted in transactions of about foldBatch offers, so the work of
 // one transaction is bounded and a crash in between leaves entries that the next call
 // folds again (raising a time to the same value twice changes nothing). For a stable
-// catalog nothing but the log is written.
-func (s *Store) FoldSightings(job, keep string, seen func(id string) bool) error {
+// catalog nothing but the log is written, and a job with nothing to fold costs one read
+// transaction. An entry that cannot be decoded is deleted unfolded and counted in bad
+// (see RunSightings); a row that cannot be decoded is left as it is.
+func (s *Store) FoldSightings(job, keep string, seen func(id string) bool) (bad int, err error) {
 	var keepPrefix []byte
 	if keep != "" {
 		keepPrefix = runPrefix(keep)
 	}
-	for {
-		done := true
-		err := s.db.Update(func(tx *bolt.Tx) error {
+	// first returns the first entry at or after from that is not keep's.
+	first := func(c *bolt.Cursor, from []byte) ([]byte, []byte) {
+		k, v := c.Seek(from)
+		if keepPrefix != nil && bytes.HasPrefix(k, keepPrefix) {
+			// keep's entries are contiguous: skip past them.
+			k, v = c.Seek(append(bytes.Clone(keepPrefix[:len(keepPrefix)-1]), 1))
+		}
+		return k, v
+	}
+	pending := false
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketSightings).Bucket([]byte(job)); b != nil {
+			k, _ := first(b.Cursor(), nil)
+			pending = k != nil
+		}
+		return nil
+	})
+	for more := pending; err == nil && more; {
+		err = s.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketSightings).Bucket([]byte(job))
-			if b == nil {
-				return nil
-			}
 			var (
 				drop   [][]byte // deleting under a moving cursor skips entries: collect first
 				folded int
 				c      = b.Cursor()
+				k, v   = first(c, nil)
 			)
-			for k, v := c.First(); k != nil && folded < foldBatch; k, v = c.Next() {
-				if keepPrefix != nil && bytes.HasPrefix(k, keepPrefix) {
-					continue
-				}
+			for ; k != nil && folded < foldBatch; k, v = first(c, append(bytes.Clone(k), 0)) {
+				drop = append(drop, bytes.Clone(k))
 				e, err := decodeSighting(v)
 				if err != nil {
-					return err
+					bad++
+					continue
 				}
 				if err := raiseLastSeen(tx, job, keep, e, seen); err != nil {
 					return err
 				}
-				drop = append(drop, bytes.Clone(k))
 				folded += len(e.IDs)
 			}
 			for _, k := range drop {
@@ -169,16 +188,14 @@ func (s *Store) FoldSightings(job, keep string, seen func(id string) bool) error
 					return err
 				}
 			}
-			done = len(drop) == 0
+			more = k != nil
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("fold sightings of job %s: %w", job, err)
-		}
-		if done {
-			return nil
-		}
 	}
+	if err != nil {
+		return bad, fmt.Errorf("fold sightings of job %s: %w", job, err)
+	}
+	return bad, nil
 }
 
 // raiseLastSeen raises LastSeenAt to e.At on the rows of e's offers that run keep of job
@@ -235,7 +252,7 @@ func (s *Store) LastSeen(id string) (int64, bool, error) {
 			return tx.Bucket(bucketSightings).Bucket(job).ForEach(func(_, v []byte) error {
 				e, err := decodeSighting(v)
 				if err != nil {
-					return err
+					return nil // skipped, as RunSightings does
 				}
 				if e.At > at {
 					for _, seen := range e.IDs {

@@ -12,8 +12,8 @@ import (
 func logged(t *testing.T, s *Store, job, runID string) []string {
 	t.Helper()
 	var ids []string
-	if err := s.RunSightings(job, runID, func(e Sighting) { ids = append(ids, e.IDs...) }); err != nil {
-		t.Fatal(err)
+	if bad, err := s.RunSightings(job, runID, func(e Sighting) { ids = append(ids, e.IDs...) }); err != nil || bad != 0 {
+		t.Fatalf("RunSightings: %d bad entries, %v", bad, err)
 	}
 	return ids
 }
@@ -115,8 +115,8 @@ func TestFoldSightings(t *testing.T) {
 	// keep saw row 1 (in its log) and row 3 (its row): neither is raised.
 	seen := func(x string) bool { return x == id(1) }
 	for range 2 { // a second fold finds nothing left to do
-		if err := s.FoldSightings("tees", keep, seen); err != nil {
-			t.Fatal(err)
+		if bad, err := s.FoldSightings("tees", keep, seen); err != nil || bad != 0 {
+			t.Fatalf("fold: %d bad entries, %v", bad, err)
 		}
 	}
 	want := []int64{
@@ -181,7 +181,9 @@ func TestDeleteJob_FoldsItsSightings(t *testing.T) {
 	}
 }
 
-func TestFoldSightings_CorruptEntry_IsAnError(t *testing.T) {
+// A log entry that cannot be decoded is skipped and counted, never an error: failing would
+// stop every later run of the job at its end (the fold) or its start (RunSightings).
+func TestSightings_CorruptEntry_IsSkipped(t *testing.T) {
 	for name, v := range map[string][]byte{
 		"empty":      {},
 		"truncated":  {0x02, 0x02, 0x03, 'a'},
@@ -190,23 +192,88 @@ func TestFoldSightings_CorruptEntry_IsAnError(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := mustOpen(t, t.TempDir())
-			err := s.db.Update(func(tx *bolt.Tx) error {
-				b, err := tx.Bucket(bucketSightings).CreateBucketIfNotExists([]byte("tees"))
-				if err != nil {
-					return err
+			r := testRow(1)
+			putRows(t, s, []Row{r})
+			const run = "20260101T000000-aaaa"
+			commit := func(at int64) {
+				t.Helper()
+				if err := s.CommitPage("tees", Cursor{Run: Run{ID: run}}, nil, Sighting{At: at, IDs: []string{r.Doc.OfferID}}); err != nil {
+					t.Fatal(err)
 				}
-				return b.Put(append(runPrefix("20260101T000000-aaaa"), u64(1)...), v)
+			}
+			commit(2_000_000_000)
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketSightings).Bucket([]byte("tees")).Put(append(runPrefix(run), u64(1_000)...), v)
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.FoldSightings("tees", "", nil); err == nil || !strings.Contains(err.Error(), "decode sightings") {
-				t.Errorf("fold: err = %v, want a decode error", err)
+			commit(2_000_000_100)
+
+			var ids []string
+			bad, err := s.RunSightings("tees", run, func(e Sighting) { ids = append(ids, e.IDs...) })
+			if err != nil || bad != 1 || len(ids) != 2 {
+				t.Errorf("RunSightings: ids %v, %d bad, %v; want both good entries and 1 bad", ids, bad, err)
 			}
-			if err := s.RunSightings("tees", "20260101T000000-aaaa", func(Sighting) {}); err == nil {
-				t.Error("RunSightings: no error for a corrupt entry")
+			if got := lastSeen(t, s, r.Doc.OfferID); got != 2_000_000_100 {
+				t.Errorf("LastSeen = %d, want 2000000100", got)
+			}
+			bad, err = s.FoldSightings("tees", "", nil)
+			if err != nil || bad != 1 {
+				t.Errorf("fold: %d bad, %v; want 1 bad and no error", bad, err)
+			}
+			if got, _, _ := s.Offer(r.Doc.OfferID); got.LastSeenAt != 2_000_000_100 {
+				t.Errorf("row lastSeenAt %d after the fold, want 2000000100", got.LastSeenAt)
+			}
+			if bad, err := s.RunSightings("tees", run, func(Sighting) {}); bad != 0 || err != nil {
+				t.Errorf("after the fold: %d bad entries left, %v", bad, err)
 			}
 		})
+	}
+}
+
+func TestFoldSightings_ManyBatches(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	n := foldBatch*2 + 100
+	rows := make([]Row, n)
+	for i := range rows {
+		rows[i] = testRow(i)
+	}
+	putRows(t, s, rows)
+	const old, keep = "20260101T000000-aaaa", "20260102T000000-bbbb"
+	// keep's entries sit between two of old's runs' entries: an abandoned run after keep.
+	const later = "20260103T000000-cccc"
+	for i := 0; i < n; i += 1000 {
+		var ids []string
+		for j := i; j < min(i+1000, n); j++ {
+			ids = append(ids, rows[j].Doc.OfferID)
+		}
+		run := old
+		if i >= n/2 {
+			run = later
+		}
+		if err := s.CommitPage("tees", Cursor{Run: Run{ID: run}}, nil, Sighting{At: 2_000_000_000, IDs: ids}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CommitPage("tees", Cursor{Run: Run{ID: keep}}, nil, Sighting{At: 2_000_000_500, IDs: ids[:1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.FoldSightings("tees", keep, func(string) bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []string{old, later} {
+		if got := logged(t, s, "tees", run); len(got) != 0 {
+			t.Errorf("%d ids of run %s left in the log after the fold", len(got), run)
+		}
+	}
+	if got := logged(t, s, "tees", keep); len(got) != (n+999)/1000 {
+		t.Errorf("keep's log holds %d ids, want its %d", len(got), (n+999)/1000)
+	}
+	for _, i := range []int{0, n / 2, n - 1} {
+		if r, _, _ := s.Offer(rows[i].Doc.OfferID); r.LastSeenAt != 2_000_000_000 {
+			t.Errorf("row %d: lastSeenAt %d, want it raised to 2000000000", i, r.LastSeenAt)
+		}
 	}
 }
 
@@ -224,7 +291,7 @@ func TestFoldSightings_SkipsCorruptRows(t *testing.T) {
 	if err := s.CommitPage("tees", Cursor{Run: Run{ID: run}}, nil, Sighting{At: 2_000_000_000, IDs: []string{bad.Doc.OfferID, good.Doc.OfferID}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FoldSightings("tees", "", nil); err != nil {
+	if _, err := s.FoldSightings("tees", "", nil); err != nil {
 		t.Fatalf("fold over a corrupt row: %v", err)
 	}
 	if r, _, _ := s.Offer(good.Doc.OfferID); r.LastSeenAt != 2_000_000_000 {

@@ -15,6 +15,7 @@
 // Runner runs one job to completion, resuming its unfinished run; Scheduler starts runs on
 // cron schedules, on demand and after a restart; JobStatuses reports where every job
 // stands. The checkpoint store is the only memory of what was seen: the runner keeps
-// nothing in memory that grows with the catalog; a run holds an 8-byte hash of each offer
-// it saw unchanged (runSeen), rebuilt from the store when it resumes.
+// nothing in memory that grows with the catalog; a run holds a 64-bit hash of each offer
+// it saw unchanged, about 10 bytes an offer (runSeen), rebuilt from the store when it
+// resumes.
 package crawl

@@ -66,7 +66,8 @@ type PageStats struct {
 	Changed   int
 	Unchanged int
 	// Repeated counts offers this run had already counted on an earlier page; they are
-	// merged into the mirror but not counted again in the run's stats.
+	// not counted again in the run's stats, and written to the mirror and the index only
+	// if their content changed since.
 	Repeated int
 	// Invalid counts items upstream sent that could not be normalised.
 	Invalid int

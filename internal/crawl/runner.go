@@ -173,9 +173,13 @@ func (r *Runner) run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, 
 	if err != nil {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
 	}
-	seen, err := loadRunSeen(r.store, job.Name, cur.Run.ID)
+	seen, bad, err := loadRunSeen(r.store, job.Name, cur.Run.ID)
 	if err != nil {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("start run of job %s: %w", job.Name, err)
+	}
+	if bad > 0 {
+		log.Warn("sighting log entries of the resumed run cannot be decoded; their offers may be counted again",
+			"run", cur.Run.ID, "entries", bad)
 	}
 	pl := r.newPipeline(job)
 	for err == nil && cur.Query < len(job.Queries) {
@@ -258,7 +262,7 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 	switch {
 	case runErr == nil:
 		run.Status, run.FinishedAt = checkpoint.RunSucceeded, r.now()
-		if err := r.finish(job.Name, run, seen); err != nil {
+		if err := r.finish(log, job.Name, run, seen); err != nil {
 			// The cursor stays past the last query: the next run only finishes.
 			run.Status, run.Error = checkpoint.RunFailed, err.Error()
 			log.Error("run failed", "run", run.ID, "err", err)
@@ -291,12 +295,16 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 }
 
 // finish folds the sightings of the job's runs before run into the mirror and records run
-// as finished. Row writes of other jobs wait meanwhile, like for a page.
-func (r *Runner) finish(job string, run checkpoint.Run, seen *runSeen) error {
-	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
-	if err := r.store.FoldSightings(job, run.ID, seen.has); err != nil {
+// as finished. It needs no write lock: a fold only raises last-seen times, each in the
+// transaction that reads the row, and a page that rewrites a row meanwhile stamps it with
+// a later time anyway.
+func (r *Runner) finish(log *slog.Logger, job string, run checkpoint.Run, seen *runSeen) error {
+	bad, err := r.store.FoldSightings(job, run.ID, seen.has)
+	if err != nil {
 		return err
+	}
+	if bad > 0 {
+		log.Warn("sighting log entries of earlier runs cannot be decoded; dropped unfolded", "entries", bad)
 	}
 	return r.store.FinishRun(job, run)
 }

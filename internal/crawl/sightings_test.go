@@ -15,8 +15,8 @@ import (
 func runSightings(t *testing.T, h *harness, job, runID string) []string {
 	t.Helper()
 	var ids []string
-	if err := h.store.RunSightings(job, runID, func(e checkpoint.Sighting) { ids = append(ids, e.IDs...) }); err != nil {
-		t.Fatal(err)
+	if bad, err := h.store.RunSightings(job, runID, func(e checkpoint.Sighting) { ids = append(ids, e.IDs...) }); err != nil || bad != 0 {
+		t.Fatalf("RunSightings: %d bad entries, %v", bad, err)
 	}
 	return ids
 }
@@ -93,5 +93,33 @@ func TestRunner_Run_ResumedResync_CountsOffersSeenBeforeTheStop(t *testing.T) {
 	}
 	if resumed.Stats != baseline.Stats {
 		t.Errorf("resumed re-sync: %+v, want %+v (a counted once)", resumed.Stats, baseline.Stats)
+	}
+}
+
+// An unchanged offer repeated on a later page of the same group is counted and logged once.
+func TestRunner_Run_RepeatInOneGroup_CountedAndLoggedOnce(t *testing.T) {
+	cat := catalog{"kw": pages(2, offers("a", "b"), offers("a", "c"))}
+	h := newHarness(t, cat.serve)
+	job := keywordJob("j", "kw")
+	h.mustRun(t, job, false) // writes every row
+
+	cur := checkpoint.Cursor{Run: checkpoint.Run{ID: "20990101T000000.000000000Z-000000000001", Job: "j"}, Page: 1}
+	group := []landing{
+		{page: 1, res: fetchResult{page: cat["kw"][0]}, next: checkpoint.Cursor{Page: 2}},
+		{page: 2, res: fetchResult{page: cat["kw"][1]}, next: checkpoint.Cursor{Query: 1, Page: 1}},
+	}
+	seen := newRunSeen()
+	_, stats, err := h.runner.applyPages(context.Background(), "j", cur, group, seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats[0].Unchanged != 2 || stats[1].Unchanged != 1 || stats[1].Repeated != 1 {
+		t.Errorf("stats = %+v / %+v, want a counted once (page 2: 1 unchanged, 1 repeated)", stats[0], stats[1])
+	}
+	if got := runSightings(t, h, "j", cur.Run.ID); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("logged %v, want [a b c]", got)
+	}
+	if !seen.has("a") || !seen.has("c") || seen.len() != 3 {
+		t.Errorf("the run's set holds %d offers, want a, b and c", seen.len())
 	}
 }
