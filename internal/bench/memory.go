@@ -70,13 +70,19 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 	var syncdHeaps []ChildResult
 	for _, n := range o.Offers {
 		s := StartSim(sim.Options{Offers: n, Seed: 7, LatencyJitter: -1})
-		qs, total := Take(Plan(s.Server), 0)
+		plan, err := Plan(s.Server)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		qs, total := Take(plan, 0)
 		planFile := filepath.Join(o.Dir, fmt.Sprintf("plan-%d.json", n))
 		data, _ := json.Marshal(qs)
 		if err := os.WriteFile(planFile, data, 0o600); err != nil {
 			s.Close()
 			return nil, err
 		}
+		defer os.Remove(planFile) // also when a child fails
 		var res [2]ChildResult
 		for i, mode := range []string{"bare", "syncd"} {
 			dir, err := os.MkdirTemp(o.Dir, "memory-"+mode+"-")
@@ -99,7 +105,6 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 			}
 		}
 		s.Close()
-		os.Remove(planFile)
 		bare, sy := res[0], res[1]
 		r.add(fmt.Sprintf("%d offers: peak RSS", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakRSSMB, bare.PeakRSSMB, sy.PeakRSSMB-bare.PeakRSSMB),
 			"≤ bare + 64 MB", ref(sy.PeakRSSMB <= bare.PeakRSSMB+64),

@@ -44,7 +44,11 @@ func Jobs(qs []PlannedQuery, n int) []crawl.Job {
 func Pipeline(ctx context.Context, open Opener, o PipelineOptions) (*Report, error) {
 	s := StartSim(sim.Options{Offers: o.Offers, Seed: 7, LatencyJitter: -1})
 	defer s.Close()
-	qs, total := Take(Plan(s.Server), 0)
+	plan, err := Plan(s.Server)
+	if err != nil {
+		return nil, err
+	}
+	qs, total := Take(plan, 0)
 	r := &Report{Title: fmt.Sprintf("pipeline: %d offers, %d queries, %d pages, instant upstream, no quota", total, len(qs), Pages(qs, 50))}
 
 	var bare BareResult

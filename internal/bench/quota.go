@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -27,7 +28,10 @@ type QuotaOptions struct {
 func Quota(ctx context.Context, open Opener, o QuotaOptions) (*Report, error) {
 	s := StartSim(sim.Options{Offers: 100_000, Seed: 7, QPS: o.QPS, Latency: o.Latency, LatencyJitter: 0.2})
 	defer s.Close()
-	plan, _ := Take(Plan(s.Server), 0)
+	plan, err := Plan(s.Server)
+	if err != nil {
+		return nil, err
+	}
 	var qs []PlannedQuery
 	for _, q := range plan {
 		if Pages(qs, 50) >= o.Pages {
@@ -62,6 +66,10 @@ func Quota(ctx context.Context, open Opener, o QuotaOptions) (*Report, error) {
 	requests := st.Total()
 	over := st.Rejected["quota"]
 	first, last, n := tr.span()
+	sustained := math.NaN() // fewer than two answers, or all at once: no rate to speak of
+	if n >= 2 && last.After(first) {
+		sustained = float64(n-1) / last.Sub(first).Seconds()
+	}
 	if os.Getenv("SYNCD_BENCH_GAPS") != "" {
 		for i := 1; i < len(tr.times); i++ {
 			if g := tr.times[i].Sub(tr.times[i-1]); g > 150*time.Millisecond {
@@ -69,12 +77,15 @@ func Quota(ctx context.Context, open Opener, o QuotaOptions) (*Report, error) {
 			}
 		}
 	}
-	sustained := float64(n-1) / last.Sub(first).Seconds()
 	overall := float64(st.Served) / elapsed.Seconds()
 	overShare := float64(over) / float64(max(requests, 1))
 
 	r := &Report{Title: fmt.Sprintf("quota: latency %s ±20%%, quota %g/s, qps %g, %d pages", o.Latency, o.QPS, o.QPS, st.Served)}
-	r.add("sustained answers/s", fmt.Sprintf("%.2f (%s of quota)", sustained, pct(sustained/o.QPS)), "≥ 97% of quota", ref(sustained >= 0.97*o.QPS), fmt.Sprintf("%d answers between first and last", n))
+	value := fmt.Sprintf("%.2f (%s of quota)", sustained, pct(sustained/o.QPS))
+	if math.IsNaN(sustained) {
+		value = "n/a (answers did not span any time)"
+	}
+	r.add("sustained answers/s", value, "≥ 97% of quota", ref(sustained >= 0.97*o.QPS), fmt.Sprintf("%d answers between first and last", n))
 	r.add("overall pages/s", fmt.Sprintf("%.2f (%s of quota)", overall, pct(overall/o.QPS)), "", nil, fmt.Sprintf("%d pages in %s, start-up and last commit included", st.Served, elapsed.Round(time.Millisecond)))
 	r.add("answers over quota", fmt.Sprintf("%d of %d (%s)", over, requests, pct(overShare)), "≤ 0.5%", ref(overShare <= 0.005), "")
 	return r, nil
@@ -113,8 +124,8 @@ func newArrivals(s *Sim) *arrivals {
 func (a *arrivals) stop() { close(a.done); <-a.ended }
 
 func (a *arrivals) span() (first, last time.Time, n int) {
-	if len(a.times) < 2 {
-		return time.Time{}, time.Time{}.Add(time.Second), 2
+	if len(a.times) == 0 {
+		return time.Time{}, time.Time{}, 0
 	}
 	return a.times[0], a.times[len(a.times)-1], len(a.times)
 }

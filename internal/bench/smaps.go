@@ -44,6 +44,13 @@ func readFileRSS(dir string) (FileRSS, bool) {
 	if err != nil {
 		return FileRSS{}, false
 	}
+	// smaps names files by their absolute, resolved path: so must dir be.
+	if abs, err := filepath.Abs(dir); err == nil && dir != "" {
+		dir = abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			dir = real
+		}
+	}
 	perFile := os.Getenv(SmapsFilesEnv) != ""
 	fr := parseSmaps(data, dir, perFile)
 	if perFile {

@@ -34,11 +34,17 @@ type PlannedQuery struct {
 }
 
 // Plan partitions the simulator's catalog into category queries narrowed by price ranges,
-// each returning at most sim.MaxResults offers, so that paging them all mirrors every offer
-// exactly once (each offer has one category and one price). Queries are ordered largest
-// first; stop after enough offers with Take.
-func Plan(s *sim.Server) []PlannedQuery {
-	var out []PlannedQuery
+// each returning fewer than sim.MaxResults offers, so that paging them all mirrors every
+// offer exactly once (each offer has one category and one price). Queries are ordered
+// largest first; stop after enough offers with Take. It fails when some category holds
+// sim.MaxResults offers or more at one price (catalogs of ten million offers and more):
+// no price range can split them, and a query capped at sim.MaxResults would leave some
+// out without saying so.
+func Plan(s *sim.Server) ([]PlannedQuery, error) {
+	var (
+		out  []PlannedQuery
+		full *upstream.Query
+	)
 	const maxCents = 1_000_000_000 // 10,000,000 yuan, the simulator's ceiling
 	var split func(cat string, lo, hi int64)
 	split = func(cat string, lo, hi int64) {
@@ -47,8 +53,11 @@ func Plan(s *sim.Server) []PlannedQuery {
 		switch {
 		case n == 0:
 			return
-		case n < sim.MaxResults || lo == hi:
+		case n < sim.MaxResults:
 			out = append(out, PlannedQuery{Query: q, Offers: n})
+			return
+		case lo == hi:
+			full = &q
 			return
 		}
 		mid := lo + (hi-lo)/2
@@ -58,8 +67,12 @@ func Plan(s *sim.Server) []PlannedQuery {
 	for _, cat := range sim.CategoryIDs() {
 		split(cat, 0, maxCents)
 	}
+	if full != nil {
+		return nil, fmt.Errorf("plan the catalog: category %s has %d offers or more at ¥%s, more than one query returns; use fewer offers",
+			full.CategoryID, sim.MaxResults, full.PriceStart)
+	}
 	slices.SortStableFunc(out, func(a, b PlannedQuery) int { return cmp.Compare(b.Offers, a.Offers) })
-	return out
+	return out, nil
 }
 
 // Take returns the first queries of plan that hold at least offers offers (all of them
