@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"time"
@@ -124,7 +125,9 @@ func (l latencies) at(p float64) time.Duration {
 	if len(l) == 0 {
 		return 0
 	}
-	return l[min(len(l)-1, int(p*float64(len(l))))]
+	// Nearest rank: the smallest sample with at least p of the samples at or below it.
+	rank := int(math.Ceil(p * float64(len(l))))
+	return l[min(len(l)-1, max(rank-1, 0))]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

@@ -33,12 +33,13 @@ func TestLatenciesAt(t *testing.T) {
 		{latencies{7}, 0, 7},
 		{latencies{7}, 0.99, 7},
 		{latencies{7}, 1, 7},
-		{latencies{1, 2}, 0.5, 2},
+		{latencies{1, 2}, 0.5, 1},
 		{hundred, 0, time.Millisecond},
-		{hundred, 0.5, 51 * time.Millisecond},
-		{hundred, 0.99, 100 * time.Millisecond},
-		{hundred, 1, 100 * time.Millisecond}, // clamped to the largest
-		{hundred[:10], 0.5, 6 * time.Millisecond},
+		{hundred, 0.5, 50 * time.Millisecond},
+		{hundred, 0.99, 99 * time.Millisecond},
+		{hundred, 0.991, 100 * time.Millisecond},
+		{hundred, 1, 100 * time.Millisecond},
+		{hundred[:10], 0.5, 5 * time.Millisecond},
 		{hundred[:10], 0.99, 10 * time.Millisecond},
 	} {
 		if got := tc.l.at(tc.p); got != tc.want {
