@@ -76,6 +76,7 @@ func openApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, n nee
 	}
 	if n.metrics {
 		a.metrics = metrics.New(a.documentCount)
+		a.metrics.Store(a.store.Stats)
 		if bx, ok := a.index.(*bleve.Index); ok {
 			a.metrics.SearchPaths(func() (uint64, uint64) {
 				p := bx.SearchPaths()

@@ -237,6 +237,8 @@ jobs:
 		`syncd_index_write_duration_seconds_count`,
 		`syncd_search_duration_seconds_count{outcome="ok"}`,
 		`syncd_search_path_total{path="bleve"}`,
+		`syncd_store_file_bytes `,
+		`syncd_mirror_offers `,
 	} {
 		if !strings.Contains(string(body), m) {
 			t.Errorf("metrics lack %s", m)

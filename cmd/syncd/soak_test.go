@@ -15,8 +15,9 @@ import (
 )
 
 // TestSoak_DaemonStaysFlat runs the real daemon with a 1-second schedule for a few minutes
-// (SYNCD_SOAK_DURATION, default 3m) and checks that goroutines and memory stay flat: the
-// last third of the samples may not exceed the first third by more than a small margin.
+// (SYNCD_SOAK_DURATION, default 3m) and checks that goroutines, memory and the state file
+// stay flat: the last third of the samples may not exceed the first third by more than a
+// small margin.
 //
 //	go test -tags soak -run Soak -v -timeout 30m ./cmd/syncd
 func TestSoak_DaemonStaysFlat(t *testing.T) {
@@ -49,7 +50,7 @@ jobs:
 	writeFile(t, e.config, strings.Replace(readFile(t, e.config), "listen: 127.0.0.1:0", "listen: "+addr, 1))
 	d := startDaemon(t, bin, e.config, addr, "")
 
-	type sample struct{ goroutines, heap, rss float64 }
+	type sample struct{ goroutines, heap, rss, store float64 }
 	var samples []sample
 	start := time.Now()
 	for time.Since(start) < dur {
@@ -59,10 +60,10 @@ jobs:
 		for _, q := range []string{"t-shirt", "T%E6%81%A4", "polo"} {
 			d.call(t, "GET", "/v1/search?q="+q+"&sort=monthSold:desc&facets=sources", nil)
 		}
-		s := sample{m["go_goroutines"], m["go_memstats_heap_inuse_bytes"], m["process_resident_memory_bytes"]}
+		s := sample{m["go_goroutines"], m["go_memstats_heap_inuse_bytes"], m["process_resident_memory_bytes"], m["syncd_store_file_bytes"]}
 		samples = append(samples, s)
-		t.Logf("t=%3.0fs goroutines=%3.0f heap=%5.1f MiB rss=%5.1f MiB runs=%v", time.Since(start).Seconds(),
-			s.goroutines, s.heap/(1<<20), s.rss/(1<<20), m[`syncd_runs_total{job="tees",status="succeeded"}`])
+		t.Logf("t=%3.0fs goroutines=%3.0f heap=%5.1f MiB rss=%5.1f MiB store=%5.1f MiB runs=%v", time.Since(start).Seconds(),
+			s.goroutines, s.heap/(1<<20), s.rss/(1<<20), s.store/(1<<20), m[`syncd_runs_total{job="tees",status="succeeded"}`])
 	}
 	if len(samples) < 6 {
 		t.Fatalf("only %d samples; run longer", len(samples))
@@ -83,6 +84,8 @@ jobs:
 		{"goroutines", func(s sample) float64 { return s.goroutines }, 1.25},
 		{"heap", func(s sample) float64 { return s.heap }, 1.5},
 		{"rss", func(s sample) float64 { return s.rss }, 1.5},
+		// Every run logs its sightings and folds the previous run's: the file stays put.
+		{"store", func(s sample) float64 { return s.store }, 1.5},
 	} {
 		early, late := maxOf(samples[:third], c.f), maxOf(samples[len(samples)-third:], c.f)
 		t.Logf("%s: first third max %.0f, last third max %.0f", c.name, early, late)

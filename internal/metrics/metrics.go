@@ -104,6 +104,29 @@ func New(documents func() float64) *Metrics {
 	return m
 }
 
+// Store adds syncd_store_file_bytes and syncd_mirror_offers, read from stats at scrape
+// time (both -1 when stats fails): the state file's size on disk, which bbolt grows ahead
+// of its data and never shrinks, and the offers in the mirror.
+func (m *Metrics) Store(stats func() (checkpoint.StoreStats, error)) {
+	read := func(f func(checkpoint.StoreStats) float64) func() float64 {
+		return func() float64 {
+			st, err := stats()
+			if err != nil {
+				return -1
+			}
+			return f(st)
+		}
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "syncd_store_file_bytes", Help: "Size of the state file (bbolt) on disk.",
+		}, read(func(st checkpoint.StoreStats) float64 { return float64(st.FileSize) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "syncd_mirror_offers", Help: "Offers in the mirror.",
+		}, read(func(st checkpoint.StoreStats) float64 { return float64(st.Offers) })),
+	)
+}
+
 // SearchPaths adds syncd_search_path_total{path}: searches of the embedded index by how
 // their hits were collected ("bitmaps" or "bleve"), read from paths at scrape time.
 func (m *Metrics) SearchPaths(paths func() (bitmaps, bleve uint64)) {

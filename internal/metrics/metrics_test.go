@@ -104,6 +104,36 @@ func TestSearches_TimedByOutcome(t *testing.T) {
 	}
 }
 
+func TestStore_ReadAtScrape(t *testing.T) {
+	m := New(nil)
+	var err error
+	m.Store(func() (checkpoint.StoreStats, error) { return checkpoint.StoreStats{FileSize: 4096, Offers: 12}, err })
+	gauge := func(name string) float64 {
+		t.Helper()
+		families, gerr := m.Registry().Gather()
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		for _, f := range families {
+			if f.GetName() == name {
+				return f.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatalf("no %s", name)
+		return 0
+	}
+	if got := gauge("syncd_store_file_bytes"); got != 4096 {
+		t.Errorf("syncd_store_file_bytes = %g, want 4096", got)
+	}
+	if got := gauge("syncd_mirror_offers"); got != 12 {
+		t.Errorf("syncd_mirror_offers = %g, want 12", got)
+	}
+	err = errors.New("store closed")
+	if got := gauge("syncd_mirror_offers"); got != -1 {
+		t.Errorf("syncd_mirror_offers = %g when stats fail, want -1", got)
+	}
+}
+
 func TestSearchPaths_ReadAtScrape(t *testing.T) {
 	m := New(nil)
 	bitmaps, bleve := uint64(0), uint64(0)
