@@ -240,6 +240,28 @@ func TestRunner_Run_QueryNotStartedChanged_Resumes(t *testing.T) {
 	}
 }
 
+// stoppedAtY2 runs job over cat until its run fails at page 2 of query "y" (the second
+// query), one page at a time, and returns the harness, now serving cat as it is, and the
+// failed run.
+func stoppedAtY2(t *testing.T, cat catalog, job Job) (*harness, checkpoint.Run) {
+	t.Helper()
+	h := newHarness(t, func(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error) {
+		if req.Query.Keyword == "y" && req.Page == 2 {
+			return nil, errBadSignature
+		}
+		return cat.serve(ctx, req)
+	}, func(o *Options) { o.Window = 1 })
+	run, err := h.runner.Run(context.Background(), job, false)
+	if err == nil {
+		t.Fatal("first run did not fail")
+	}
+	if c := h.record(t, "j").Cursor; c == nil || c.Query != 1 || c.Page != 2 {
+		t.Fatalf("cursor = %+v, want query 1 page 2", c)
+	}
+	h.fetcher.fetch = cat.serve
+	return h, run
+}
+
 // A change to a query the run has done, or to the one it is in the middle of, starts the
 // run over: its cursor would page the wrong query.
 func TestRunner_Run_ChangedQueries_StartsOver(t *testing.T) {
@@ -255,20 +277,7 @@ func TestRunner_Run_ChangedQueries_StartsOver(t *testing.T) {
 		"the done queries were swapped": keywordJob("j", "y", "x"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, func(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error) {
-				if req.Query.Keyword == "y" && req.Page == 2 {
-					return nil, errBadSignature
-				}
-				return cat.serve(ctx, req)
-			}, func(o *Options) { o.Window = 1 })
-			old, err := h.runner.Run(context.Background(), keywordJob("j", "x", "y"), false)
-			if err == nil {
-				t.Fatal("first run did not fail")
-			}
-			if c := h.record(t, "j").Cursor; c == nil || c.Query != 1 || c.Page != 2 {
-				t.Fatalf("cursor = %+v, want query 1 page 2", c)
-			}
-			h.fetcher.fetch = cat.serve
+			h, old := stoppedAtY2(t, cat, keywordJob("j", "x", "y"))
 			run := h.mustRun(t, next, false)
 			if run.ID == old.ID {
 				t.Error("the old run was resumed")
@@ -295,17 +304,7 @@ func TestRunner_Run_QueriesAppendedOrDroppedAfter_Resumes(t *testing.T) {
 		"replaced": {keywordJob("j", "x", "y", "u"), 6},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, func(ctx context.Context, req upstream.PageRequest) (*upstream.Page, error) {
-				if req.Query.Keyword == "y" && req.Page == 2 {
-					return nil, errBadSignature
-				}
-				return cat.serve(ctx, req)
-			}, func(o *Options) { o.Window = 1 })
-			old, err := h.runner.Run(context.Background(), keywordJob("j", "x", "y", "z"), false)
-			if err == nil {
-				t.Fatal("first run did not fail")
-			}
-			h.fetcher.fetch = cat.serve
+			h, old := stoppedAtY2(t, cat, keywordJob("j", "x", "y", "z"))
 			run := h.mustRun(t, tt.next, false)
 			if run.ID != old.ID {
 				t.Error("the run started over")
