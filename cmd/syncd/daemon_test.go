@@ -238,6 +238,7 @@ jobs:
 		`syncd_search_duration_seconds_count{outcome="ok"}`,
 		`syncd_search_path_total{path="bleve"}`,
 		`syncd_store_file_bytes `,
+		`syncd_store_data_bytes `,
 		`syncd_mirror_offers `,
 	} {
 		if !strings.Contains(string(body), m) {

@@ -63,6 +63,9 @@ type StoreStats struct {
 	// FileSize is the size of the store file on disk, in bytes. bbolt grows the file ahead
 	// of its data and never shrinks it, so this is an upper bound of what the data needs.
 	FileSize int64 `json:"fileSize"`
+	// DataSize is the part of the file that holds live data: the pages written so far
+	// minus those free for reuse. Unlike FileSize it shrinks when data goes.
+	DataSize int64 `json:"dataSize"`
 	// Offers is the number of offers in the mirror, as CountOffers reports it.
 	Offers int `json:"offers"`
 }
@@ -159,18 +162,27 @@ func (s *Store) Close() error {
 // Path returns the file the store lives in.
 func (s *Store) Path() string { return s.path }
 
-// Stats returns the size of the store file and the number of offers in the mirror. It is
-// cheap enough to call on every metrics scrape.
+// Stats returns the size of the store file, how much of it is live data, and the number
+// of offers in the mirror. It is cheap enough to call on every metrics scrape.
 func (s *Store) Stats() (StoreStats, error) {
-	n, err := s.CountOffers()
+	var st StoreStats
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n, err := offerCount(tx)
+		st.Offers = int(n)
+		dbs := s.db.Stats()
+		free := dbs.FreePageN + dbs.PendingPageN
+		st.DataSize = tx.Size() - int64(free)*int64(s.db.Info().PageSize)
+		return err
+	})
 	if err != nil {
-		return StoreStats{}, err
+		return StoreStats{}, fmt.Errorf("store stats: %w", err)
 	}
 	fi, err := os.Stat(s.path)
 	if err != nil {
 		return StoreStats{}, fmt.Errorf("stat state: %w", err)
 	}
-	return StoreStats{FileSize: fi.Size(), Offers: n}, nil
+	st.FileSize = fi.Size()
+	return st, nil
 }
 
 // u64 encodes v as 8 big-endian bytes, the format of every counter and sequence key.

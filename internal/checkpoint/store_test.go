@@ -152,6 +152,37 @@ func TestStore_Stats(t *testing.T) {
 	if st.Offers != 300 || st.FileSize != fi.Size() || st.FileSize == 0 {
 		t.Errorf("Stats() = %+v, want 300 offers and file size %d", st, fi.Size())
 	}
+	// 300 rows of ~500 bytes: at least 150 kB of live pages, and no more than the file.
+	if st.DataSize < 150_000 || st.DataSize > st.FileSize {
+		t.Errorf("DataSize = %d, want between 150000 and the file's %d", st.DataSize, st.FileSize)
+	}
+
+	// Live data grows with a sighting log and shrinks when it is folded away; the file
+	// does not shrink.
+	var ids []string
+	for range 200 {
+		ids = append(ids, rows[0].Doc.OfferID)
+	}
+	for range 50 {
+		if err := s.CommitPage("tees", Cursor{Run: Run{ID: "r1"}}, nil, Sighting{At: 1, IDs: ids}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logged, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FoldSightings("tees", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	folded, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged.DataSize < st.DataSize+50*200*13 || folded.DataSize >= logged.DataSize-50*200*13/2 || folded.FileSize < logged.FileSize {
+		t.Errorf("data %d → %d (log of ~130 kB) → %d after the fold; file %d → %d",
+			st.DataSize, logged.DataSize, folded.DataSize, logged.FileSize, folded.FileSize)
+	}
 }
 
 func TestStore_CloseTwiceAndUseAfterClose(t *testing.T) {

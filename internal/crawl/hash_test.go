@@ -133,6 +133,9 @@ func TestResumable(t *testing.T) {
 		{"done query changed", at(1, 3), keywordJob("j", "x", "b", "c"), false},
 		{"current query dropped", at(1, 3), keywordJob("j", "a"), false},
 		{"page size changed", at(1, 3), pageSize, false},
+		{"kind changed", at(1, 3), func() Job { j := keywordJob("j", "a", "b", "c"); j.Kind = upstream.KindStrict; return j }(), false},
+		{"every query done, fewer queries now", at(3, 1), keywordJob("j", "a", "b"), false},
+		{"every query done, the same queries now", at(3, 1), keywordJob("j", "a", "b", "c"), true},
 		{"legacy key, unchanged", legacy(1, 3), old, true},
 		{"legacy key, appended", legacy(1, 3), keywordJob("j", "a", "b", "c", "d"), false},
 	} {

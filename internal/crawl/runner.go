@@ -152,8 +152,9 @@ func (r *Runner) release(name string) {
 // the cursor stays at that page, and the error names job, query and page. When ctx is
 // done, the run stops with status interrupted, the cursor stays, and the error wraps
 // ctx's error; a page already fetched is still applied and committed first (its quota is
-// spent), while requests in flight are abandoned. In both cases the next Run resumes where this one stopped. Run returns an
-// error wrapping ErrRunning if the job is already running in this Runner.
+// spent), while requests in flight are abandoned. In both cases the next Run resumes where
+// this one stopped, as long as the job still has the queries it covered (Resumable). Run
+// returns an error wrapping ErrRunning if the job is already running in this Runner.
 func (r *Runner) Run(ctx context.Context, job Job, fresh bool) (checkpoint.Run, error) {
 	if !r.claim(job.Name) {
 		return checkpoint.Run{Job: job.Name}, fmt.Errorf("run job %s: %w", job.Name, ErrRunning)
@@ -206,6 +207,9 @@ func (r *Runner) begin(log *slog.Logger, job Job, fresh bool) (checkpoint.Cursor
 		if !fresh && Resumable(job, *old) {
 			c := *old
 			c.Run.Status, c.Run.Error = checkpoint.RunRunning, ""
+			// A cursor written before keys covered a prefix gets the prefix key now, so that
+			// queries appended later keep this run too.
+			c.QueryKey = cursorKey(job, c.Query, c.Page)
 			if err := r.store.SaveCursor(job.Name, c); err != nil {
 				return checkpoint.Cursor{}, err
 			}

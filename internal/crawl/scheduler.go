@@ -139,10 +139,10 @@ func (s *Scheduler) Next(name string) *time.Time {
 }
 
 // ResumeInterrupted starts, in the background, a run of every job whose last run was
-// interrupted (a cursor that is not failed) and whose queries are unchanged, and returns
-// their names. A failed run waits for its next tick or a Trigger, since resuming it at
-// once would most likely fail the same way; a run whose queries changed would start over,
-// which is the next scheduled run's call, not a restart's.
+// interrupted (a cursor that is not failed) and can go on with the job as configured now
+// (Resumable), and returns their names. A failed run waits for its next tick or a
+// Trigger, since resuming it at once would most likely fail the same way; a run that
+// cannot go on would start over, which is the next scheduled run's call, not a restart's.
 func (s *Scheduler) ResumeInterrupted(ctx context.Context) ([]string, error) {
 	recs, err := s.runner.store.Jobs()
 	if err != nil {

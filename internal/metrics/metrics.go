@@ -104,27 +104,38 @@ func New(documents func() float64) *Metrics {
 	return m
 }
 
-// Store adds syncd_store_file_bytes and syncd_mirror_offers, read from stats at scrape
-// time (both -1 when stats fails): the state file's size on disk, which bbolt grows ahead
-// of its data and never shrinks, and the offers in the mirror.
+// Store adds syncd_store_file_bytes, syncd_store_data_bytes and syncd_mirror_offers, read
+// from one call of stats per scrape (all -1 when it fails): the state file's size on disk,
+// which bbolt grows ahead of its data and never shrinks, the live data in it, and the
+// offers in the mirror.
 func (m *Metrics) Store(stats func() (checkpoint.StoreStats, error)) {
-	read := func(f func(checkpoint.StoreStats) float64) func() float64 {
-		return func() float64 {
-			st, err := stats()
-			if err != nil {
-				return -1
-			}
-			return f(st)
-		}
+	m.reg.MustRegister(storeCollector{stats})
+}
+
+var (
+	storeFileDesc = prometheus.NewDesc("syncd_store_file_bytes", "Size of the state file (bbolt) on disk.", nil, nil)
+	storeDataDesc = prometheus.NewDesc("syncd_store_data_bytes", "Live data in the state file: pages written minus pages free for reuse.", nil, nil)
+	mirrorDesc    = prometheus.NewDesc("syncd_mirror_offers", "Offers in the mirror.", nil, nil)
+)
+
+type storeCollector struct {
+	stats func() (checkpoint.StoreStats, error)
+}
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeFileDesc
+	ch <- storeDataDesc
+	ch <- mirrorDesc
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	file, data, offers := -1.0, -1.0, -1.0
+	if st, err := c.stats(); err == nil {
+		file, data, offers = float64(st.FileSize), float64(st.DataSize), float64(st.Offers)
 	}
-	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "syncd_store_file_bytes", Help: "Size of the state file (bbolt) on disk.",
-		}, read(func(st checkpoint.StoreStats) float64 { return float64(st.FileSize) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "syncd_mirror_offers", Help: "Offers in the mirror.",
-		}, read(func(st checkpoint.StoreStats) float64 { return float64(st.Offers) })),
-	)
+	ch <- prometheus.MustNewConstMetric(storeFileDesc, prometheus.GaugeValue, file)
+	ch <- prometheus.MustNewConstMetric(storeDataDesc, prometheus.GaugeValue, data)
+	ch <- prometheus.MustNewConstMetric(mirrorDesc, prometheus.GaugeValue, offers)
 }
 
 // SearchPaths adds syncd_search_path_total{path}: searches of the embedded index by how

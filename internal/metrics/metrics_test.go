@@ -107,7 +107,11 @@ func TestSearches_TimedByOutcome(t *testing.T) {
 func TestStore_ReadAtScrape(t *testing.T) {
 	m := New(nil)
 	var err error
-	m.Store(func() (checkpoint.StoreStats, error) { return checkpoint.StoreStats{FileSize: 4096, Offers: 12}, err })
+	calls := 0
+	m.Store(func() (checkpoint.StoreStats, error) {
+		calls++
+		return checkpoint.StoreStats{FileSize: 4096, DataSize: 1024, Offers: 12}, err
+	})
 	gauge := func(name string) float64 {
 		t.Helper()
 		families, gerr := m.Registry().Gather()
@@ -127,6 +131,12 @@ func TestStore_ReadAtScrape(t *testing.T) {
 	}
 	if got := gauge("syncd_mirror_offers"); got != 12 {
 		t.Errorf("syncd_mirror_offers = %g, want 12", got)
+	}
+	if got := gauge("syncd_store_data_bytes"); got != 1024 {
+		t.Errorf("syncd_store_data_bytes = %g, want 1024", got)
+	}
+	if calls != 3 {
+		t.Errorf("stats read %d times in 3 scrapes, want once a scrape", calls)
 	}
 	err = errors.New("store closed")
 	if got := gauge("syncd_mirror_offers"); got != -1 {
