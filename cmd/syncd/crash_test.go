@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -48,9 +51,9 @@ func TestBackfill_SurvivesSIGKILL(t *testing.T) {
 
 	e := newTestEnv(t, opts, "")
 	rng := rand.New(rand.NewPCG(42, 42))
-	kills := backfillWithKills(t, bin, e, rng, 5, 150*time.Millisecond)
-	if kills < 3 {
-		t.Fatalf("only %d kills landed mid-run; the test proves little", kills)
+	kills, midRun := backfillWithKills(t, bin, e, rng, 5, ref.sim.Stats().Served)
+	if kills < 3 || midRun == 0 {
+		t.Fatalf("%d kills, %d of them after pages were committed; the test proves little", kills, midRun)
 	}
 
 	rows := e.mirror(t)
@@ -93,49 +96,90 @@ func TestBackfill_SurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-// backfillWithKills runs `syncd backfill` in e until a run completes, killing the first
-// maxKills attempts with SIGKILL at a random moment (up to maxWait) after it has made a
-// few upstream requests. It returns how many kills landed mid-run.
-func backfillWithKills(t *testing.T, bin string, e *testEnv, rng *rand.Rand, maxKills int, maxWait time.Duration) int {
+// backfillWithKills runs `syncd backfill` in e until a run completes, killing attempts
+// with SIGKILL right after they committed a random number of pages (counted from the
+// debug log), drawn from the first half of the pages an uninterrupted backfill commits
+// (span), then from the first quarter, and so on: kills land anywhere in the run, some
+// work is always left for the next attempt, and a refetched page only adds to it. It
+// kills the first kills attempts, and more (up to 12 in all) until one kill left a run
+// with pages committed. After every attempt it checks that each run a kill left
+// unfinished was resumed, never started over: the job's cursor still holds that run, or
+// its last finished run is that run. It returns how many kills landed, and how many of
+// them left pages committed.
+func backfillWithKills(t *testing.T, bin string, e *testEnv, rng *rand.Rand, kills, span int) (landed, midRun int) {
 	t.Helper()
-	kills := 0
+	unfinished := map[string]string{} // job → run a kill left unfinished
 	for attempt := 0; ; attempt++ {
 		if attempt > 20 {
 			t.Fatal("backfill never completed")
 		}
-		before := e.sim.Stats().Total()
-		cmd := exec.Command(bin, "--config", e.config, "--log-level", "warn", "backfill")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		cmd := exec.Command(bin, "--config", e.config, "--log-level", "debug", "backfill")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		if kills < maxKills {
-			// Wait until the run is under way, then kill at a random moment.
-			deadline := time.Now().Add(20 * time.Second)
-			for e.sim.Stats().Total() < before+2+rng.IntN(6) && time.Now().Before(deadline) {
-				time.Sleep(2 * time.Millisecond)
+		var committed atomic.Int64
+		eof := make(chan struct{})
+		go func() {
+			defer close(eof)
+			sc := bufio.NewScanner(stderr)
+			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "page committed") {
+					committed.Add(1)
+				}
 			}
-			time.Sleep(time.Duration(rng.Int64N(int64(maxWait))))
+		}()
+		if landed < kills || (midRun == 0 && landed < 12) {
+			at := int64(1 + rng.IntN(max(span>>(landed+1), 1)))
+		wait:
+			for committed.Load() < at {
+				select {
+				case <-eof: // finished before
+					break wait
+				case <-time.After(500 * time.Microsecond):
+				}
+			}
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 		}
-		err := <-done
+		<-eof // every read from the pipe is done before Wait
+		err = cmd.Wait()
 		var exitErr *exec.ExitError
-		switch {
-		case err == nil:
-			t.Logf("run %d completed after %d kills", attempt, kills)
-			return kills
-		case errors.As(err, &exitErr) && exitErr.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL:
-			kills++
-		default:
+		killed := errors.As(err, &exitErr) && exitErr.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+		if err != nil && !killed {
 			t.Fatalf("backfill run %d failed: %v", attempt, err)
+		}
+
+		cursors, last := e.jobState(t)
+		for job, run := range unfinished {
+			if c := cursors[job]; (c == nil || c.Run.ID != run) && last[job].ID != run {
+				t.Errorf("attempt %d: job %s started over instead of resuming run %s", attempt, job, run)
+			}
+		}
+		clear(unfinished)
+		for job, c := range cursors {
+			unfinished[job] = c.Run.ID
+		}
+		if !killed {
+			t.Logf("run %d completed after %d kills, %d of them mid-run", attempt, landed, midRun)
+			return landed, midRun
+		}
+		landed++
+		for _, c := range cursors {
+			if c.Run.Pages > 0 {
+				midRun++
+				break
+			}
 		}
 	}
 }
 
-// lastRuns returns every job's last finished run (the daemon must not run).
-func (e *testEnv) lastRuns(t *testing.T) map[string]checkpoint.Run {
+// jobState returns every job's cursor (unfinished run) and last finished run, read from
+// the store (the daemon must not run).
+func (e *testEnv) jobState(t *testing.T) (map[string]*checkpoint.Cursor, map[string]checkpoint.Run) {
 	t.Helper()
 	st, err := checkpoint.Open(filepath.Join(e.dir, "state", storeFile), nil)
 	if err != nil {
@@ -146,13 +190,16 @@ func (e *testEnv) lastRuns(t *testing.T) map[string]checkpoint.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := map[string]checkpoint.Run{}
+	cursors, runs := map[string]*checkpoint.Cursor{}, map[string]checkpoint.Run{}
 	for name, rec := range recs {
+		if rec.Cursor != nil {
+			cursors[name] = rec.Cursor
+		}
 		if rec.LastRun != nil {
 			runs[name] = *rec.LastRun
 		}
 	}
-	return runs
+	return cursors, runs
 }
 
 // TestResync_SurvivesSIGKILL kills re-syncs of an unchanged catalog: nothing but the
@@ -183,19 +230,21 @@ jobs:
 
 	ref := newTestEnv(t, opts, jobs)
 	ref.mustSyncd(t, "backfill")
+	first := ref.sim.Stats().Served
 	ref.mustSyncd(t, "backfill") // the uninterrupted re-sync
-	want := ref.lastRuns(t)
+	span := ref.sim.Stats().Served - first
+	_, want := ref.jobState(t)
 
 	e := newTestEnv(t, opts, jobs)
 	e.mustSyncd(t, "backfill")
 	rows := e.mirror(t)
 	docs := e.indexDocs(t)
-	kills := backfillWithKills(t, bin, e, rand.New(rand.NewPCG(7, 7)), 4, 40*time.Millisecond)
-	if kills == 0 {
-		t.Fatal("no kill landed mid-run; the test proves nothing")
+	kills, midRun := backfillWithKills(t, bin, e, rand.New(rand.NewPCG(7, 7)), 4, span)
+	if midRun == 0 {
+		t.Fatalf("none of %d kills landed after pages were committed; the test proves nothing", kills)
 	}
 
-	got := e.lastRuns(t)
+	_, got := e.jobState(t)
 	if len(got) != len(want) {
 		t.Fatalf("%d jobs ran, want %d", len(got), len(want))
 	}
