@@ -140,12 +140,12 @@ func (r *Runner) release(name string) {
 // Run runs one job to completion and returns the run as recorded.
 //
 // It resumes the job's unfinished run when there is one, unless fresh is set or the
-// queries the run had done changed since (Resumable); otherwise it starts a new run. Each query is
-// paged from its cursor page until an empty page, its totalPage or the job's MaxPages,
-// with up to Window pages fetched ahead (of this query and, near its end, of the queries
-// after it, whose first pages are fetched early) and never a page past the known end.
-// Pages are applied strictly in order, each committed (mirror rows and cursor in one
-// transaction) only after the index acknowledged its documents.
+// queries the run had done changed since (Resumable); otherwise it starts a new run. Each
+// query is paged from its cursor page until an empty page, its totalPage or the job's
+// MaxPages, with up to Window pages fetched ahead (of this query and, near its end, of the
+// queries after it, whose first pages are fetched early) and never a page past the known
+// end. Pages are applied strictly in order, each committed (mirror rows, sightings and
+// cursor in one transaction) only after the index acknowledged its documents.
 //
 // On success the run is finished with status succeeded and the cursor cleared. When a
 // page cannot be fetched, indexed or committed, the run stops at once with status failed,
