@@ -85,6 +85,10 @@ func (a *app) backfill(ctx context.Context, jobs []crawl.Job, fresh bool, stdout
 		}
 		fmt.Fprintf(stdout, "%-20s %-11s %5d pages %7d offers (%d new, %d changed, %d unchanged, %d invalid)\n",
 			r.job.Name, status, s.Pages, s.Offers, s.New, s.Changed, s.Unchanged, s.Invalid)
+		if s.Capped > 0 {
+			fmt.Fprintf(stdout, "%-20s %d of its queries reach upstream's %d-offer cap: narrow them (a price range, categories) to mirror every offer\n",
+				"", s.Capped, crawl.MaxResultsPerQuery)
+		}
 		if r.err != nil {
 			if errors.Is(r.err, context.Canceled) {
 				fmt.Fprintf(stdout, "%-20s interrupted: run `syncd backfill %s` to resume\n", "", r.job.Name)

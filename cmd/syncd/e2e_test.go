@@ -282,7 +282,7 @@ func TestStatus_JSONContract(t *testing.T) {
 		t.Errorf("tees state %v, want idle", tees["state"])
 	}
 	last, _ := tees["lastRun"].(map[string]any)
-	for _, k := range []string{"startedAt", "finishedAt", "status", "pages", "offers", "new", "changed", "unchanged", "error"} {
+	for _, k := range []string{"startedAt", "finishedAt", "status", "pages", "offers", "new", "changed", "unchanged", "capped", "error"} {
 		if _, ok := last[k]; !ok && k != "error" {
 			t.Errorf("lastRun lacks %q: %v", k, last)
 		}

@@ -30,6 +30,9 @@ type Stats struct {
 	Changed   int `json:"changed"`
 	Unchanged int `json:"unchanged"`
 	Invalid   int `json:"invalid"`
+	// Capped counts the queries whose results reached upstream's cap (2,000 offers): the
+	// offers past it were not mirrored.
+	Capped int `json:"capped"`
 }
 
 // Run is one run of a job, in progress or finished.

@@ -20,9 +20,10 @@ const maxGroupPages = 64
 
 // landing is one fetched page of a group commit and the cursor after it.
 type landing struct {
-	page int
-	res  fetchResult
-	next checkpoint.Cursor // Query and Page after this page; stats are filled by applyPages
+	page   int
+	res    fetchResult
+	next   checkpoint.Cursor // Query and Page after this page; stats are filled by applyPages
+	capped bool              // the query's first page, reporting upstream's result cap
 }
 
 // pipeline holds the prefetchers of one run: the query being landed and the queries
@@ -284,6 +285,7 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 			docFrom = append(docFrom, i)
 		}
 		st.Invalid = len(l.res.page.Invalid) + pages[i].noID
+		st.Capped = l.capped
 		c.Query, c.Page, c.QueryKey = l.next.Query, l.next.Page, l.next.QueryKey
 		s := &c.Run.Stats
 		s.Pages++
@@ -292,6 +294,9 @@ func (r *Runner) applyPages(ctx context.Context, job string, cur checkpoint.Curs
 		s.Unchanged += st.Unchanged
 		s.Offers += st.New + st.Changed + st.Unchanged
 		s.Invalid += st.Invalid
+		if st.Capped {
+			s.Capped++
+		}
 		curs[i], stats[i] = c, st
 	}
 	if len(docs) > 0 {

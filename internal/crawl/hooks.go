@@ -75,6 +75,10 @@ type PageStats struct {
 	Indexed int
 	// Fetch is how long the page took to arrive, retries and rate-limit waits included.
 	Fetch time.Duration
+	// Capped is set on the first page of a query whose results reach upstream's cap
+	// (MaxResultsPerQuery) while the job would page past it: offers past the cap are out
+	// of reach of this query.
+	Capped bool
 }
 
 // Progress is where a run stands after a committed page, for progress bars and logs.

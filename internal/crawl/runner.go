@@ -273,7 +273,7 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, job Job, cur checkpo
 			return run, fmt.Errorf("finish run of job %s: %w", job.Name, err)
 		}
 		log.Info("run succeeded", "run", run.ID, "pages", run.Pages, "offers", run.Offers,
-			"new", run.New, "changed", run.Changed, "unchanged", run.Unchanged, "invalid", run.Invalid)
+			"new", run.New, "changed", run.Changed, "unchanged", run.Unchanged, "invalid", run.Invalid, "capped", run.Capped)
 		return run, nil
 
 	case ctx.Err() != nil:
@@ -375,6 +375,7 @@ func (r *Runner) runQuery(ctx context.Context, log *slog.Logger, job Job, cur *c
 		for i := range group {
 			n := &group[i].next
 			n.QueryKey = cursorKey(job, n.Query, n.Page)
+			group[i].capped = group[i].page == 1 && reachesCap(job, group[i].res.page)
 		}
 		// The pages are paid for: apply them even if shutdown begins meanwhile, so that a
 		// resume does not spend quota on them again. Stop bounds the wait.
@@ -417,6 +418,15 @@ func (r *Runner) query(job Job, qi int) upstream.Query {
 // 2000-record cap); no page past it can hold anything new.
 const MaxResultsPerQuery = 2000
 
+// reachesCap reports whether pg, the first page of a query, says the query has at least
+// MaxResultsPerQuery results while job would page that far: upstream then serves only the
+// first MaxResultsPerQuery, and the rest of the query's offers cannot be mirrored by it.
+// A job whose max_pages stops short of the cap asked for the head of the results only.
+func reachesCap(job Job, pg *upstream.Page) bool {
+	limit := pageLimit(job) * max(job.PageSize, 1)
+	return pg.TotalRecords >= MaxResultsPerQuery && limit >= MaxResultsPerQuery
+}
+
 // pageLimit is the last page of a query the job may request: its MaxPages, or when that is
 // 0 (no limit), the page past upstream's result cap. The cap also stops a broken upstream
 // that repeats items on every page number without ever reporting a total.
@@ -454,6 +464,10 @@ func (r *Runner) report(log *slog.Logger, job Job, st PageStats, pg *upstream.Pa
 			"invalid", st.Invalid, "err", pg.Invalid[0])
 	} else if st.Invalid > 0 {
 		log.Warn("page has offers without an offer id", "query", st.Query+1, "page", st.Page, "invalid", st.Invalid)
+	}
+	if st.Capped {
+		log.Warn("query reaches upstream's result cap; the offers past it are not mirrored: narrow it (a price range, categories) to mirror them all",
+			"query", st.Query+1, "totalRecords", pg.TotalRecords, "cap", MaxResultsPerQuery)
 	}
 	log.Debug("page committed", "query", st.Query+1, "page", st.Page, "offers", st.Offers,
 		"new", st.New, "changed", st.Changed, "indexed", st.Indexed, "fetch", st.Fetch)

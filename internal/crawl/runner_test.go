@@ -432,3 +432,35 @@ func TestPageLimit_CapsUnlimitedJobsAtTheResultCap(t *testing.T) {
 		}
 	}
 }
+
+// A query whose first page reports upstream's result cap cannot be mirrored whole: the run
+// counts it (once, even when resumed) and says so, unless the job's max_pages asked for
+// less than the cap anyway.
+func TestRunner_Run_CountsQueriesAtTheResultCap(t *testing.T) {
+	capped := pages(2, offers("a"), offers("b"))
+	capped[0].TotalRecords = MaxResultsPerQuery
+	small := pages(1, offers("c"))
+	small[0].TotalRecords = 1
+	cat := catalog{"big": capped, "small": small}
+
+	h := newHarness(t, cat.serve)
+	run := h.mustRun(t, keywordJob("j", "big", "small"), false)
+	if run.Capped != 1 {
+		t.Errorf("capped = %d, want 1 (the big query)", run.Capped)
+	}
+	var flagged []int
+	for _, st := range h.pageSt {
+		if st.Capped {
+			flagged = append(flagged, st.Query*100+st.Page)
+		}
+	}
+	if !slices.Equal(flagged, []int{1}) {
+		t.Errorf("pages flagged capped (query*100+page) = %v, want only the big query's first page [1]", flagged)
+	}
+
+	limited := keywordJob("k", "big")
+	limited.MaxPages = 5 // 5 × 20 offers: the job asked for the head of the results only
+	if run := h.mustRun(t, limited, false); run.Capped != 0 {
+		t.Errorf("with max_pages below the cap: capped = %d, want 0", run.Capped)
+	}
+}

@@ -31,6 +31,7 @@ type Metrics struct {
 	lastCheckpoint   *prometheus.GaugeVec
 	ticksSkipped     *prometheus.CounterVec
 	pagesDiscarded   *prometheus.CounterVec
+	queriesCapped    *prometheus.CounterVec
 	indexWrite       prometheus.Histogram
 	indexWriteDocs   prometheus.Counter
 	search           *prometheus.HistogramVec
@@ -80,6 +81,9 @@ func New(documents func() float64) *Metrics {
 	m.pagesDiscarded = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "syncd_pages_discarded_total", Help: "Pages fetched ahead and thrown away because a query ended early (quota spent for nothing).",
 	}, []string{"job"})
+	m.queriesCapped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "syncd_queries_capped_total", Help: "Queries whose results reached upstream's 2,000-offer cap, per job: offers past it were not mirrored.",
+	}, []string{"job"})
 	m.indexWrite = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "syncd_index_write_duration_seconds", Help: "Latency of index upserts (until acknowledged).",
 		Buckets: prometheus.ExponentialBuckets(0.001, 3, 10),
@@ -92,7 +96,7 @@ func New(documents func() float64) *Metrics {
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12),
 	}, []string{"outcome"})
 	for _, c := range []prometheus.Collector{m.upstreamRequests, m.upstreamLatency, m.limiterWait, m.retries,
-		m.pages, m.offers, m.runs, m.runDuration, m.lastCheckpoint, m.ticksSkipped, m.pagesDiscarded, m.indexWrite, m.indexWriteDocs,
+		m.pages, m.offers, m.runs, m.runDuration, m.lastCheckpoint, m.ticksSkipped, m.pagesDiscarded, m.queriesCapped, m.indexWrite, m.indexWriteDocs,
 		m.search} {
 		f(c)
 	}
@@ -188,6 +192,9 @@ func (m *Metrics) CrawlHooks() crawl.Hooks {
 			m.offers.WithLabelValues(job, "unchanged").Add(float64(s.Unchanged))
 			m.offers.WithLabelValues(job, "invalid").Add(float64(s.Invalid))
 			m.lastCheckpoint.WithLabelValues(job).SetToCurrentTime()
+			if s.Capped {
+				m.queriesCapped.WithLabelValues(job).Inc()
+			}
 		},
 		RunFinished: func(job string, run checkpoint.Run, d time.Duration) {
 			m.runs.WithLabelValues(job, run.Status).Inc()

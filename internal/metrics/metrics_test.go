@@ -29,7 +29,7 @@ func TestHooks_FeedTheMetrics(t *testing.T) {
 	u.LimiterWait(5 * time.Millisecond)
 	c := m.CrawlHooks()
 	c.PageCommitted("tees", crawl.PageStats{New: 3, Changed: 2, Unchanged: 5, Invalid: 1})
-	c.PageCommitted("tees", crawl.PageStats{New: 1})
+	c.PageCommitted("tees", crawl.PageStats{New: 1, Capped: true})
 	c.RunFinished("tees", checkpoint.Run{Status: checkpoint.RunSucceeded}, 2*time.Second)
 	c.IndexWrite(10*time.Millisecond, 6)
 	c.PagesDiscarded("tees", 2)
@@ -51,6 +51,7 @@ func TestHooks_FeedTheMetrics(t *testing.T) {
 		{testutil.ToFloat64(m.indexWriteDocs), 6, "index docs written"},
 		{testutil.ToFloat64(m.pagesDiscarded.WithLabelValues("tees")), 2, "discarded"},
 		{testutil.ToFloat64(m.ticksSkipped.WithLabelValues("tees")), 1, "ticks skipped"},
+		{testutil.ToFloat64(m.queriesCapped.WithLabelValues("tees")), 1, "queries capped"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
