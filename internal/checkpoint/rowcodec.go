@@ -2,10 +2,10 @@ package checkpoint
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"math"
 	"slices"
+
+	"github.com/syncd/syncd/internal/binenc"
 )
 
 // Rows are read and written for every offer of every page, so they use a small binary
@@ -33,9 +33,10 @@ import (
 //	UpdatedAt      varint
 //	SeenBy         uvarint count, then key string and value string per entry, keys sorted
 //
-// A string is a uvarint byte length and the bytes; a float64 is its IEEE 754 bits as 8
-// bytes little-endian, so every value (including -0 and NaN payloads) survives; varints
-// are encoding/binary's zig-zag ones. A nil Sources or SeenBy is told apart from an empty
+// Strings, float64s and varints are encoded as internal/binenc does: a string is a
+// uvarint byte length and the bytes; a float64 is its IEEE 754 bits as 8 bytes
+// little-endian, so every value (including -0 and NaN payloads) survives; varints are
+// encoding/binary's zig-zag ones. A nil Sources or SeenBy is told apart from an empty
 // one by its flag. A change to this layout gets a new version byte, and decodeRow keeps
 // reading the old ones.
 const rowFormat1 = 1
@@ -87,23 +88,23 @@ func appendRow(b []byte, r *Row) []byte {
 	b = append(b, rowFormat1, flags)
 	b = binary.LittleEndian.AppendUint64(b, r.Hash)
 	b = binary.AppendVarint(b, r.LastSeenAt)
-	b = appendString(b, d.Subject)
-	b = appendString(b, d.SubjectTrans)
-	b = appendString(b, d.ImageURL)
-	b = appendFloat(b, d.Price)
+	b = binenc.AppendString(b, d.Subject)
+	b = binenc.AppendString(b, d.SubjectTrans)
+	b = binenc.AppendString(b, d.ImageURL)
+	b = binenc.AppendFloat(b, d.Price)
 	if d.JxhyPrice != nil {
-		b = appendFloat(b, *d.JxhyPrice)
+		b = binenc.AppendFloat(b, *d.JxhyPrice)
 	}
 	if d.PfJxhyPrice != nil {
-		b = appendFloat(b, *d.PfJxhyPrice)
+		b = binenc.AppendFloat(b, *d.PfJxhyPrice)
 	}
 	b = binary.AppendVarint(b, d.MonthSold)
-	b = appendFloat(b, d.RepurchaseRate)
-	b = appendString(b, d.CategoryID)
-	b = appendString(b, d.SellerOpenID)
+	b = binenc.AppendFloat(b, d.RepurchaseRate)
+	b = binenc.AppendString(b, d.CategoryID)
+	b = binenc.AppendString(b, d.SellerOpenID)
 	b = binary.AppendUvarint(b, uint64(len(d.Sources)))
 	for _, s := range d.Sources {
-		b = appendString(b, s)
+		b = binenc.AppendString(b, s)
 	}
 	b = binary.AppendVarint(b, d.FirstSeenAt)
 	b = binary.AppendVarint(b, d.UpdatedAt)
@@ -118,24 +119,12 @@ func appendRow(b []byte, r *Row) []byte {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			b = appendString(b, k)
-			b = appendString(b, r.SeenBy[k])
+			b = binenc.AppendString(b, k)
+			b = binenc.AppendString(b, r.SeenBy[k])
 		}
 	}
 	return b
 }
-
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-func appendFloat(b []byte, f float64) []byte {
-	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
-}
-
-// errTruncated reports a value that ends inside a field.
-var errTruncated = errors.New("truncated")
 
 // decodeRow decodes the value of the offer whose id is id. It copies val once (bbolt
 // values are valid only inside their transaction) and every string of the row shares that
@@ -147,143 +136,49 @@ func decodeRow(id string, val []byte) (Row, error) {
 	if val[0] != rowFormat1 {
 		return Row{}, fmt.Errorf("decode offer %s: unknown row format %d", id, val[0])
 	}
-	d := rowDecoder{s: string(val), off: 1}
-	flags := d.byte()
+	d := binenc.NewDecoder(string(val), 1)
+	flags := d.Byte()
 	if flags&^knownFlags != 0 {
 		return Row{}, fmt.Errorf("decode offer %s: unknown flags %#x", id, flags)
 	}
 	var r Row
 	r.Doc.OfferID = id
-	r.Hash = d.uint64()
-	r.LastSeenAt = d.varint()
-	r.Doc.Subject = d.string()
-	r.Doc.SubjectTrans = d.string()
-	r.Doc.ImageURL = d.string()
-	r.Doc.Price = d.float()
+	r.Hash = d.Uint64()
+	r.LastSeenAt = d.Varint()
+	r.Doc.Subject = d.Text()
+	r.Doc.SubjectTrans = d.Text()
+	r.Doc.ImageURL = d.Text()
+	r.Doc.Price = d.Float()
 	if flags&flagJxhyPrice != 0 {
-		f := d.float()
+		f := d.Float()
 		r.Doc.JxhyPrice = &f
 	}
 	if flags&flagPfJxhyPrice != 0 {
-		f := d.float()
+		f := d.Float()
 		r.Doc.PfJxhyPrice = &f
 	}
-	r.Doc.MonthSold = d.varint()
-	r.Doc.RepurchaseRate = d.float()
+	r.Doc.MonthSold = d.Varint()
+	r.Doc.RepurchaseRate = d.Float()
 	r.Doc.IsJxhy = flags&flagIsJxhy != 0
-	r.Doc.CategoryID = d.string()
-	r.Doc.SellerOpenID = d.string()
-	if n := d.count(1); n > 0 || flags&flagSources != 0 {
+	r.Doc.CategoryID = d.Text()
+	r.Doc.SellerOpenID = d.Text()
+	if n := d.Count(1); n > 0 || flags&flagSources != 0 {
 		r.Doc.Sources = make([]string, n)
 		for i := range r.Doc.Sources {
-			r.Doc.Sources[i] = d.string()
+			r.Doc.Sources[i] = d.Text()
 		}
 	}
-	r.Doc.FirstSeenAt = d.varint()
-	r.Doc.UpdatedAt = d.varint()
-	if n := d.count(2); n > 0 || flags&flagSeenBy != 0 {
+	r.Doc.FirstSeenAt = d.Varint()
+	r.Doc.UpdatedAt = d.Varint()
+	if n := d.Count(2); n > 0 || flags&flagSeenBy != 0 {
 		r.SeenBy = make(map[string]string, n)
 		for range n {
-			k := d.string()
-			r.SeenBy[k] = d.string()
+			k := d.Text()
+			r.SeenBy[k] = d.Text()
 		}
 	}
-	if d.err == nil && d.off != len(d.s) {
-		d.err = fmt.Errorf("%d trailing bytes", len(d.s)-d.off)
-	}
-	if d.err != nil {
-		return Row{}, fmt.Errorf("decode offer %s: %w", id, d.err)
+	if err := d.Finish(); err != nil {
+		return Row{}, fmt.Errorf("decode offer %s: %w", id, err)
 	}
 	return r, nil
-}
-
-// rowDecoder reads the fields of an encoded row. The first error sticks: later reads
-// return zero values, and decodeRow reports it once at the end.
-type rowDecoder struct {
-	s   string
-	off int
-	err error
-}
-
-func (d *rowDecoder) fail(err error) {
-	if d.err == nil {
-		d.err = err
-	}
-	d.off = len(d.s)
-}
-
-func (d *rowDecoder) byte() byte {
-	if d.off >= len(d.s) {
-		d.fail(errTruncated)
-		return 0
-	}
-	c := d.s[d.off]
-	d.off++
-	return c
-}
-
-func (d *rowDecoder) uint64() uint64 {
-	if len(d.s)-d.off < 8 {
-		d.fail(errTruncated)
-		return 0
-	}
-	s := d.s[d.off : d.off+8]
-	d.off += 8
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-func (d *rowDecoder) float() float64 { return math.Float64frombits(d.uint64()) }
-
-func (d *rowDecoder) uvarint() uint64 {
-	var v uint64
-	for i := 0; i < binary.MaxVarintLen64; i++ {
-		if d.off >= len(d.s) {
-			d.fail(errTruncated)
-			return 0
-		}
-		c := d.s[d.off]
-		d.off++
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				break
-			}
-			return v | uint64(c)<<(7*i)
-		}
-		v |= uint64(c&0x7f) << (7 * i)
-	}
-	d.fail(errors.New("varint overflows 64 bits"))
-	return 0
-}
-
-func (d *rowDecoder) varint() int64 {
-	u := d.uvarint()
-	v := int64(u >> 1)
-	if u&1 != 0 {
-		v = ^v
-	}
-	return v
-}
-
-func (d *rowDecoder) string() string {
-	n := d.uvarint()
-	if n > uint64(len(d.s)-d.off) {
-		d.fail(errTruncated)
-		return ""
-	}
-	s := d.s[d.off : d.off+int(n)]
-	d.off += int(n)
-	return s
-}
-
-// count reads the length of a list whose elements take at least min bytes each, refusing
-// counts the rest of the value cannot hold (so a corrupt value cannot demand a huge
-// allocation).
-func (d *rowDecoder) count(min int) int {
-	n := d.uvarint()
-	if n > uint64((len(d.s)-d.off)/min) {
-		d.fail(fmt.Errorf("count %d exceeds the value", n))
-		return 0
-	}
-	return int(n)
 }

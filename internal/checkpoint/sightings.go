@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/syncd/syncd/internal/binenc"
 )
 
 // Sightings: when a run sees an offer that the mirror already has, unchanged, it does not
@@ -64,7 +66,7 @@ func putSighting(tx *bolt.Tx, job, runID string, s Sighting) error {
 	v := binary.AppendVarint(make([]byte, 0, size), s.At)
 	v = binary.AppendUvarint(v, uint64(len(s.IDs)))
 	for _, id := range s.IDs {
-		v = appendString(v, id)
+		v = binenc.AppendString(v, id)
 	}
 	if err := b.Put(key, v); err != nil {
 		return fmt.Errorf("append sightings: %w", err)
@@ -74,17 +76,14 @@ func putSighting(tx *bolt.Tx, job, runID string, s Sighting) error {
 
 // decodeSighting decodes an entry of a sighting log. The ids share one copy of v.
 func decodeSighting(v []byte) (Sighting, error) {
-	d := rowDecoder{s: string(v)}
-	s := Sighting{At: d.varint()}
-	s.IDs = make([]string, d.count(1))
+	d := binenc.NewDecoder(string(v), 0)
+	s := Sighting{At: d.Varint()}
+	s.IDs = make([]string, d.Count(1))
 	for i := range s.IDs {
-		s.IDs[i] = d.string()
+		s.IDs[i] = d.Text()
 	}
-	if d.err == nil && d.off != len(d.s) {
-		d.err = fmt.Errorf("%d trailing bytes", len(d.s)-d.off)
-	}
-	if d.err != nil {
-		return Sighting{}, fmt.Errorf("decode sightings: %w", d.err)
+	if err := d.Finish(); err != nil {
+		return Sighting{}, fmt.Errorf("decode sightings: %w", err)
 	}
 	return s, nil
 }

@@ -1,7 +1,6 @@
 package bleve
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -43,14 +42,14 @@ import (
 //     return garbage; the conformance suite's small batches catch this;
 //   - "has" lists which optional fields (those the JSON encoding omits when empty) are
 //     present, so EXISTS is one term lookup;
-//   - "_doc" stores the whole Offer as compact JSON, not indexed: a hit is rebuilt from one
-//     stored field.
+//   - "_doc" stores the whole Offer in a compact binary form (storeddoc.go), not indexed:
+//     a hit is rebuilt from one stored field.
 const (
 	docField      = "_doc"
 	hasField      = "has"
 	sortPrefix    = "s:"
 	schemaKey     = "syncd.schema"
-	schemaVersion = "2"
+	schemaVersion = "3"
 )
 
 // Indexing options per kind of field.
@@ -171,7 +170,7 @@ func canon(v float64) float64 {
 
 // toDocument builds the bleve document of o.
 func (a *analyzers) toDocument(o *index.Offer) (*document.Document, error) {
-	raw, err := json.Marshal(o)
+	raw, err := appendDoc(nil, o)
 	if err != nil {
 		return nil, fmt.Errorf("encode offer %s: %w", o.OfferID, err)
 	}
@@ -215,13 +214,4 @@ func (a *analyzers) toDocument(o *index.Offer) (*document.Document, error) {
 	}
 	d.AddField(document.NewTextFieldWithIndexingOptions(docField, nil, raw, storedOpts))
 	return d, nil
-}
-
-// decodeOffer rebuilds an Offer from its stored _doc value.
-func decodeOffer(raw []byte) (index.Offer, error) {
-	var o index.Offer
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return o, fmt.Errorf("decode stored offer: %w", err)
-	}
-	return o, nil
 }
