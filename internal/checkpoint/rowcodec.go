@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/syncd/syncd/internal/binenc"
+	"github.com/syncd/syncd/internal/index"
 )
 
 // Rows are read and written for every offer of every page, so they use a small binary
@@ -15,9 +16,10 @@ import (
 // Format 1, in order:
 //
 //	version        1 byte, rowFormat1
-//	flags          1 byte, the flag* bits below
+//	flags          1 byte: index.BinaryFlags of Doc, and flagSeenBy
 //	Hash           8 bytes little-endian
 //	LastSeenAt     varint
+//	               Doc's fields as index.AppendBinary writes them (all but OfferID):
 //	Subject        string
 //	SubjectTrans   string
 //	ImageURL       string
@@ -42,13 +44,10 @@ import (
 const rowFormat1 = 1
 
 const (
-	flagJxhyPrice   = 1 << iota // JxhyPrice is not nil
-	flagPfJxhyPrice             // PfJxhyPrice is not nil
-	flagIsJxhy                  // IsJxhy
-	flagSources                 // Sources is not nil
-	flagSeenBy                  // SeenBy is not nil
+	// The offer's flags are index.BinaryFlags (bits 0–3); this is the row's own.
+	flagSeenBy = 1 << 4 // SeenBy is not nil
 
-	knownFlags = flagJxhyPrice | flagPfJxhyPrice | flagIsJxhy | flagSources | flagSeenBy
+	knownFlags = index.BinFlags | flagSeenBy
 )
 
 // rowSizeHint is an upper bound of the encoded size of r, to size buffers.
@@ -68,46 +67,14 @@ func rowSizeHint(r *Row) int {
 
 // appendRow appends the encoding of r (without its offer id) to b.
 func appendRow(b []byte, r *Row) []byte {
-	d := &r.Doc
-	var flags byte
-	if d.JxhyPrice != nil {
-		flags |= flagJxhyPrice
-	}
-	if d.PfJxhyPrice != nil {
-		flags |= flagPfJxhyPrice
-	}
-	if d.IsJxhy {
-		flags |= flagIsJxhy
-	}
-	if d.Sources != nil {
-		flags |= flagSources
-	}
+	flags := index.BinaryFlags(&r.Doc)
 	if r.SeenBy != nil {
 		flags |= flagSeenBy
 	}
 	b = append(b, rowFormat1, flags)
 	b = binary.LittleEndian.AppendUint64(b, r.Hash)
 	b = binary.AppendVarint(b, r.LastSeenAt)
-	b = binenc.AppendString(b, d.Subject)
-	b = binenc.AppendString(b, d.SubjectTrans)
-	b = binenc.AppendString(b, d.ImageURL)
-	b = binenc.AppendFloat(b, d.Price)
-	if d.JxhyPrice != nil {
-		b = binenc.AppendFloat(b, *d.JxhyPrice)
-	}
-	if d.PfJxhyPrice != nil {
-		b = binenc.AppendFloat(b, *d.PfJxhyPrice)
-	}
-	b = binary.AppendVarint(b, d.MonthSold)
-	b = binenc.AppendFloat(b, d.RepurchaseRate)
-	b = binenc.AppendString(b, d.CategoryID)
-	b = binenc.AppendString(b, d.SellerOpenID)
-	b = binary.AppendUvarint(b, uint64(len(d.Sources)))
-	for _, s := range d.Sources {
-		b = binenc.AppendString(b, s)
-	}
-	b = binary.AppendVarint(b, d.FirstSeenAt)
-	b = binary.AppendVarint(b, d.UpdatedAt)
+	b = index.AppendBinary(b, &r.Doc)
 	b = binary.AppendUvarint(b, uint64(len(r.SeenBy)))
 	if len(r.SeenBy) > 0 {
 		// Sorted keys make the encoding of a row deterministic. A row is seen by a handful
@@ -145,31 +112,7 @@ func decodeRow(id string, val []byte) (Row, error) {
 	r.Doc.OfferID = id
 	r.Hash = d.Uint64()
 	r.LastSeenAt = d.Varint()
-	r.Doc.Subject = d.Text()
-	r.Doc.SubjectTrans = d.Text()
-	r.Doc.ImageURL = d.Text()
-	r.Doc.Price = d.Float()
-	if flags&flagJxhyPrice != 0 {
-		f := d.Float()
-		r.Doc.JxhyPrice = &f
-	}
-	if flags&flagPfJxhyPrice != 0 {
-		f := d.Float()
-		r.Doc.PfJxhyPrice = &f
-	}
-	r.Doc.MonthSold = d.Varint()
-	r.Doc.RepurchaseRate = d.Float()
-	r.Doc.IsJxhy = flags&flagIsJxhy != 0
-	r.Doc.CategoryID = d.Text()
-	r.Doc.SellerOpenID = d.Text()
-	if n := d.Count(1); n > 0 || flags&flagSources != 0 {
-		r.Doc.Sources = make([]string, n)
-		for i := range r.Doc.Sources {
-			r.Doc.Sources[i] = d.Text()
-		}
-	}
-	r.Doc.FirstSeenAt = d.Varint()
-	r.Doc.UpdatedAt = d.Varint()
+	index.DecodeBinary(d, &r.Doc, flags)
 	if n := d.Count(2); n > 0 || flags&flagSeenBy != 0 {
 		r.SeenBy = make(map[string]string, n)
 		for range n {
