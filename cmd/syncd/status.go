@@ -94,7 +94,7 @@ func printStatus(w io.Writer, st crawl.Status) {
 			last = fmt.Sprintf("%s %s: %d pages, %d offers (%d new, %d changed)", r.Status,
 				humanTime(r.FinishedAt), r.Pages, r.Offers, r.New, r.Changed)
 			if r.Capped > 0 {
-				last += fmt.Sprintf(", %d queries at upstream's 2,000 cap", r.Capped)
+				last += fmt.Sprintf(", %d queries at upstream's %d-offer cap", r.Capped, crawl.MaxResultsPerQuery)
 			}
 			if r.Error != "" {
 				last += ": " + truncate(r.Error, 60)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/syncd/syncd/internal/checkpoint"
+	"github.com/syncd/syncd/internal/index"
 	"github.com/syncd/syncd/internal/upstream"
 )
 
@@ -434,8 +436,7 @@ func TestPageLimit_CapsUnlimitedJobsAtTheResultCap(t *testing.T) {
 }
 
 // A query whose first page reports upstream's result cap cannot be mirrored whole: the run
-// counts it (once, even when resumed) and says so, unless the job's max_pages asked for
-// less than the cap anyway.
+// counts it and says so, unless the job's max_pages asked for less than the cap anyway.
 func TestRunner_Run_CountsQueriesAtTheResultCap(t *testing.T) {
 	capped := pages(2, offers("a"), offers("b"))
 	capped[0].TotalRecords = MaxResultsPerQuery
@@ -458,9 +459,51 @@ func TestRunner_Run_CountsQueriesAtTheResultCap(t *testing.T) {
 		t.Errorf("pages flagged capped (query*100+page) = %v, want only the big query's first page [1]", flagged)
 	}
 
+	// max_pages at the cap counts; one page short of it, the job asked for the head of
+	// the results only.
 	limited := keywordJob("k", "big")
-	limited.MaxPages = 5 // 5 × 20 offers: the job asked for the head of the results only
+	limited.PageSize, limited.MaxPages = 50, 40
+	if run := h.mustRun(t, limited, false); run.Capped != 1 {
+		t.Errorf("50 × 40 pages: capped = %d, want 1", run.Capped)
+	}
+	limited.MaxPages = 39
 	if run := h.mustRun(t, limited, false); run.Capped != 0 {
-		t.Errorf("with max_pages below the cap: capped = %d, want 0", run.Capped)
+		t.Errorf("50 × 39 pages: capped = %d, want 0", run.Capped)
+	}
+}
+
+// A run that fails after a capped query's first page, and resumes, counts it once: the
+// count rides in the cursor, and page 1 is not fetched again.
+func TestRunner_Run_CappedCountSurvivesResume(t *testing.T) {
+	big := pages(3, offers("a"), offers("b"), offers("c"))
+	big[0].TotalRecords = MaxResultsPerQuery
+	big2 := pages(1, offers("z"))
+	big2[0].TotalRecords = 5000
+	cat := catalog{"big": big, "big2": big2}
+	h := newHarness(t, cat.serve, func(o *Options) { o.Window = 1 })
+	var failing atomic.Bool
+	failing.Store(true)
+	h.index.upsert = func(_ context.Context, docs []index.Offer) error {
+		if failing.Load() && docs[0].OfferID == "b" {
+			return errIndexDown
+		}
+		return nil
+	}
+	job := keywordJob("j", "big", "big2")
+	if run, err := h.runner.Run(context.Background(), job, false); err == nil || run.Capped != 1 {
+		t.Fatalf("first run: capped %d, err %v; want a failure after big's first page", run.Capped, err)
+	}
+	failing.Store(false)
+	if run := h.mustRun(t, job, false); run.Capped != 2 {
+		t.Errorf("resumed run: capped = %d, want 2 (big once, big2)", run.Capped)
+	}
+	flagged := 0
+	for _, st := range h.pageSt {
+		if st.Capped {
+			flagged++
+		}
+	}
+	if flagged != 2 {
+		t.Errorf("%d pages flagged capped, want 2", flagged)
 	}
 }
