@@ -310,13 +310,16 @@ func (ix *Index) Get(ctx context.Context, offerID string) (index.Offer, error) {
 	if doc == nil {
 		return index.Offer{}, fmt.Errorf("get offer %s: %w", offerID, index.ErrNotFound)
 	}
-	var raw []byte
+	var (
+		raw   string
+		found bool
+	)
 	doc.VisitFields(func(f bleveindex.Field) {
 		if f.Name() == docField {
-			raw = f.Value()
+			raw, found = string(f.Value()), true
 		}
 	})
-	if raw == nil {
+	if !found {
 		return index.Offer{}, fmt.Errorf("get offer %s: stored document is missing", offerID)
 	}
 	return decodeOffer(raw)

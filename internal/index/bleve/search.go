@@ -206,7 +206,7 @@ func (ix *Index) run(ctx context.Context, q index.Query, qq query.Query, req *bl
 	out.hits = make([]index.Offer, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		raw, _ := h.Fields[docField].(string)
-		o, err := decodeOffer([]byte(raw))
+		o, err := decodeOffer(raw)
 		if err != nil {
 			return out, fmt.Errorf("hit %s: %w", h.ID, err)
 		}

@@ -41,9 +41,9 @@ func appendDoc(b []byte, o *index.Offer) ([]byte, error) {
 	return index.AppendBinary(b, o), nil
 }
 
-// decodeOffer rebuilds an Offer from its stored _doc value. Its strings share one copy of
-// raw.
-func decodeOffer(raw []byte) (index.Offer, error) {
+// decodeOffer rebuilds an Offer from its stored _doc value, raw as a string (one copy of
+// the stored bytes, which the offer's strings share).
+func decodeOffer(raw string) (index.Offer, error) {
 	var o index.Offer
 	if len(raw) == 0 {
 		return o, errors.New("decode stored offer: empty value")
@@ -51,7 +51,7 @@ func decodeOffer(raw []byte) (index.Offer, error) {
 	if raw[0] != docFormat1 {
 		return o, fmt.Errorf("decode stored offer: unknown format %d", raw[0])
 	}
-	d := binenc.NewDecoder(string(raw), 1)
+	d := binenc.NewDecoder(raw, 1)
 	flags := d.Byte()
 	if flags&^index.BinFlags != 0 {
 		return o, fmt.Errorf("decode stored offer: unknown flags %#x", flags)

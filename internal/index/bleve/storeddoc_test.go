@@ -33,7 +33,7 @@ func TestStoredDoc_RoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		got, err := decodeOffer(b)
+		got, err := decodeOffer(string(b))
 		if err != nil {
 			t.Fatalf("%s: decode: %v", name, err)
 		}
@@ -84,7 +84,7 @@ func TestStoredDoc_CorruptValues(t *testing.T) {
 		cases[fmt.Sprintf("truncated to %d bytes", i)] = good[:i]
 	}
 	for name, raw := range cases {
-		if o, err := decodeOffer(raw); err == nil {
+		if o, err := decodeOffer(string(raw)); err == nil {
 			t.Errorf("%s: decoded %+v, want an error", name, o)
 		}
 	}

@@ -232,10 +232,13 @@ func (e *evaluator) readKeys(c bitsets, order []orderKey) ([]candidate, error) {
 
 // storedOffer rebuilds the offer of document doc of segment s from its _doc field.
 func (e *evaluator) storedOffer(s int, doc uint64) (index.Offer, error) {
-	var raw []byte
+	var (
+		raw   string
+		found bool
+	)
 	err := e.segs[s].Segment().VisitStoredFields(doc, func(field string, _ byte, value []byte, _ []uint64) bool {
 		if field == docField {
-			raw = slices.Clone(value)
+			raw, found = string(value), true // the copy: value is only valid in this call
 			return false
 		}
 		return true
@@ -243,7 +246,7 @@ func (e *evaluator) storedOffer(s int, doc uint64) (index.Offer, error) {
 	if err != nil {
 		return index.Offer{}, err
 	}
-	if raw == nil {
+	if !found {
 		return index.Offer{}, fmt.Errorf("document %d of segment %d has no stored offer", doc, s)
 	}
 	return decodeOffer(raw)
