@@ -25,5 +25,6 @@
 // computed as roaring bitmaps per segment (bitmaps.go), which gives the count and the
 // facet counts without visiting each match, and a page is collected by walking blocks of
 // the first sort field in sort order (topk.go), reading the sort keys of a few dozen
-// matches instead of all of them. Bleve's own search runs what those cannot do.
+// matches instead of all of them. Bleve's own search runs what those cannot do. Every hit
+// is rebuilt from one stored field, the offer in binary (storeddoc.go).
 package bleve
