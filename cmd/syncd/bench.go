@@ -141,14 +141,15 @@ func newBenchCmd(g *globals) *cobra.Command {
 		},
 	}
 	memory.Flags().IntSliceVar(&sizes, "offers", []int{100_000, 1_000_000}, "catalog sizes")
+	memory.Flags().BoolVar(&mo.Held, "held", false, "also run syncd in a memory cgroup limited to bare bleve's peak + 64 MB (Linux, needs the right to create cgroups)")
 
-	var mode, simURL, planFile, childDir string
+	var mode, simURL, planFile, childDir, cgroup string
 	child := &cobra.Command{
 		Use:    "memory-child",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := bench.MemoryChild(cmd.Context(), openBenchSystem, mode, simURL, planFile, childDir)
+			res, err := bench.MemoryChild(cmd.Context(), openBenchSystem, mode, simURL, planFile, childDir, cgroup)
 			if err != nil {
 				return err
 			}
@@ -159,6 +160,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	child.Flags().StringVar(&simURL, "sim", "", "simulator URL")
 	child.Flags().StringVar(&planFile, "plan", "", "plan file")
 	child.Flags().StringVar(&childDir, "dir", "", "state directory")
+	child.Flags().StringVar(&cgroup, "cgroup", "", "memory cgroup directory to join first")
 
 	cmd.AddCommand(quota,
 		pipeline("pipeline", "End-to-end mirror rate beside bleve alone, instant upstream, no quota", false, false),

@@ -31,6 +31,12 @@ type MemoryOptions struct {
 	// Command runs a child: it is called with the child's arguments and must start this
 	// program so that it calls MemoryChild with them.
 	Command func(args ...string) *exec.Cmd
+	// Held runs syncd a second time per size, in a memory cgroup limited to bare bleve's
+	// peak RSS + 64 MB (see memCgroup; Linux, and the right to create cgroups): how fast
+	// it mirrors when its mapped files may keep no more resident than that.
+	Held bool
+	// CgroupRoot is where the cgroup file systems are mounted; default CgroupRoot.
+	CgroupRoot string
 }
 
 // ChildResult is what one child process measured about itself.
@@ -53,10 +59,12 @@ type ChildResult struct {
 	// read from /proc/self/smaps every 500 ms.
 	PeakFiles   FileRSS `json:"peakFiles"`
 	AtPeakFiles FileRSS `json:"atPeakFiles"`
-	// CPUSeconds (user + system) and MinorFaults are the process's totals from
-	// /proc/self/stat: page faults are what releasing mapped pages costs.
+	// CPUSeconds (user + system), MinorFaults and MajorFaults are the process's totals
+	// from /proc/self/stat: page faults are what releasing mapped pages costs, major ones
+	// (read from disk) when the kernel had to drop them from the page cache.
 	CPUSeconds  float64 `json:"cpuSeconds"`
 	MinorFaults int64   `json:"minorFaults"`
+	MajorFaults int64   `json:"majorFaults"`
 }
 
 // Memory measures, per catalog size, the peak RSS and peak Go heap of two child processes
@@ -64,7 +72,8 @@ type ChildResult struct {
 // (baseline mapping, batches of 1,000) and syncd mirroring them. Children keep the
 // simulator's own memory out of both figures. Beside VmHWM each child reports the peaks
 // of its anonymous and file-backed resident memory, the file-backed part split into the
-// mirror, the index and other files (smaps), and its CPU time and minor page faults.
+// mirror, the index and other files (smaps), and its CPU time and page faults. With Held,
+// syncd then mirrors the same offers once more in a memory cgroup of bare's peak + 64 MB.
 func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 	r := &Report{Title: "memory: peak RSS and Go heap while mirroring, separate processes"}
 	var syncdHeaps []ChildResult
@@ -104,7 +113,6 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 				return nil, fmt.Errorf("memory child %s: %w: %s", mode, err, out.String())
 			}
 		}
-		s.Close()
 		bare, sy := res[0], res[1]
 		r.add(fmt.Sprintf("%d offers: peak RSS", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakRSSMB, bare.PeakRSSMB, sy.PeakRSSMB-bare.PeakRSSMB),
 			"≤ bare + 64 MB", ref(sy.PeakRSSMB <= bare.PeakRSSMB+64),
@@ -123,6 +131,13 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 			"the split at the sample where the sum peaked")
 		r.add(fmt.Sprintf("%d offers: peak Go heap", total), fmt.Sprintf("syncd %.0f MB, bare bleve %.0f MB (%+.0f MB)", sy.PeakHeapMB, bare.PeakHeapMB, sy.PeakHeapMB-bare.PeakHeapMB), "", nil,
 			fmt.Sprintf("heap live after a GC: syncd %.0f MB, bare %.0f MB", sy.PeakLiveMB, bare.PeakLiveMB))
+		if o.Held {
+			if err := o.held(r, s.URL, planFile, total, bare, sy); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
+		s.Close()
 		syncdHeaps = append(syncdHeaps, ChildResult{Offers: total, PeakHeapMB: sy.PeakHeapMB - bare.PeakHeapMB})
 	}
 	if len(syncdHeaps) >= 2 {
@@ -133,6 +148,61 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 	return r, nil
 }
 
+// held runs the syncd child once more in a memory cgroup limited to bare's peak RSS + 64
+// MB and adds its figures to r. An OOM kill is a result, not an error.
+func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare, unheld ChildResult) error {
+	root := o.CgroupRoot
+	if root == "" {
+		root = CgroupRoot
+	}
+	limitMB := bare.PeakRSSMB + 64
+	cg, err := newMemCgroup(root, fmt.Sprintf("syncd-bench-%d-%d", os.Getpid(), total), int64(limitMB*(1<<20)))
+	if err != nil {
+		return fmt.Errorf("held run: %w", err)
+	}
+	dir, err := os.MkdirTemp(o.Dir, "memory-held-")
+	if err != nil {
+		cg.remove()
+		return err
+	}
+	cmd := o.Command("--mode", "syncd", "--sim", simURL, "--plan", planFile, "--dir", dir, "--cgroup", cg.dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	took := time.Since(start)
+	os.RemoveAll(dir)
+	peak, perr := cg.peak()
+	kills := cg.oomKills()
+	if err := cg.remove(); err != nil {
+		return err
+	}
+	if perr != nil {
+		return perr
+	}
+	name := fmt.Sprintf("%d offers: syncd held to bare + 64 MB (a memory cgroup of %.0f MB)", total, limitMB)
+	if runErr != nil {
+		if kills > 0 {
+			r.add(name, fmt.Sprintf("killed by the OOM killer after %.0f s", took.Seconds()), "", nil,
+				fmt.Sprintf("cgroup peak %.0f MB", float64(peak)/(1<<20)))
+			return nil
+		}
+		return fmt.Errorf("held memory child: %w: %s", runErr, out.String())
+	}
+	var res ChildResult
+	if err := json.Unmarshal(lastLine(out.Bytes()), &res); err != nil {
+		return fmt.Errorf("held memory child: %w: %s", err, out.String())
+	}
+	slower := "n/a"
+	if unheld.Seconds > 0 {
+		slower = fmt.Sprintf("%.2f×", res.Seconds/unheld.Seconds)
+	}
+	r.add(name, fmt.Sprintf("completes in %.0f s (%s unheld); peak RSS %.0f MB, cgroup peak %.0f MB; CPU %.0f s; major faults %d (unheld %d)",
+		res.Seconds, slower, res.PeakRSSMB, float64(peak)/(1<<20), res.CPUSeconds, res.MajorFaults, unheld.MajorFaults), "", nil,
+		"what the mapped files keep beyond the limit is reclaimed and read again from disk when touched")
+	return nil
+}
+
 func lastLine(b []byte) []byte {
 	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
 	return lines[len(lines)-1]
@@ -141,7 +211,12 @@ func lastLine(b []byte) []byte {
 // MemoryChild is one side of Memory, run in its own process: mode "bare" indexes the
 // planned queries' offers with bleve alone, "syncd" mirrors them through open's System.
 // It returns what it measured about its own process.
-func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir string) (ChildResult, error) {
+func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir, cgroup string) (ChildResult, error) {
+	if cgroup != "" { // first, so that everything it allocates is charged to the cgroup
+		if err := (&memCgroup{dir: cgroup}).join(os.Getpid()); err != nil {
+			return ChildResult{}, err
+		}
+	}
 	data, err := os.ReadFile(planFile)
 	if err != nil {
 		return ChildResult{}, err
@@ -202,31 +277,33 @@ func MemoryChild(ctx context.Context, open Opener, mode, simURL, planFile, dir s
 		}
 	}
 	res.PeakRSSMB = peakRSSMB()
-	res.CPUSeconds, res.MinorFaults = procCPU()
+	res.CPUSeconds, res.MinorFaults, res.MajorFaults = procCPU()
 	return res, nil
 }
 
-// procCPU reads the process's CPU time (user + system, s) and minor page faults from
-// /proc/self/stat; zeros where there is none.
-func procCPU() (float64, int64) {
+// procCPU reads the process's CPU time (user + system, s) and its minor and major page
+// faults from /proc/self/stat; zeros where there is none.
+func procCPU() (cpu float64, minflt, majflt int64) {
 	data, err := os.ReadFile("/proc/self/stat")
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	// Fields after the command name, which is in parentheses and may hold spaces: state is
-	// field 3, minflt 10, utime 14 and stime 15 (clock ticks of 1/100 s on Linux).
+	// field 3, minflt 10, majflt 12, utime 14 and stime 15 (clock ticks of 1/100 s on
+	// Linux).
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	f := strings.Fields(string(data[i+1:]))
 	if len(f) < 13 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	minflt, _ := strconv.ParseInt(f[7], 10, 64)
+	minflt, _ = strconv.ParseInt(f[7], 10, 64)
+	majflt, _ = strconv.ParseInt(f[9], 10, 64)
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100, minflt
+	return (utime + stime) / 100, minflt, majflt
 }
 
 // HeapProfileEnv names the environment variable that makes a memory child write heap

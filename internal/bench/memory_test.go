@@ -32,8 +32,14 @@ func TestMemoryFakeChild(t *testing.T) {
 	for i := 0; i+1 < len(args); i += 2 {
 		flags[args[i]] = args[i+1]
 	}
-	if len(args) != 8 || len(flags) != 4 {
-		fail("child arguments %q, want --mode, --sim, --plan and --dir with values", args)
+	held := flags["--cgroup"] != ""
+	if want := 4 + btoi(held); len(args) != 2*want || len(flags) != want {
+		fail("child arguments %q, want --mode, --sim, --plan and --dir (and --cgroup when held) with values", args)
+	}
+	if held { // as MemoryChild does
+		if err := (&memCgroup{dir: flags["--cgroup"]}).join(os.Getpid()); err != nil {
+			fail("join the cgroup: %v", err)
+		}
 	}
 	if !strings.HasPrefix(flags["--sim"], "http://127.0.0.1:") {
 		fail("--sim %q is not a loopback URL", flags["--sim"])
@@ -57,14 +63,38 @@ func TestMemoryFakeChild(t *testing.T) {
 	if err := json.Unmarshal([]byte(spec), &results); err != nil {
 		fail("%s: %v", childResultsEnv, err)
 	}
-	res, ok := results[fmt.Sprintf("%s/%d", flags["--mode"], planned)]
+	mode := flags["--mode"]
+	if held {
+		mode += "-held"
+	}
+	res, ok := results[fmt.Sprintf("%s/%d", mode, planned)]
 	if !ok {
-		fail("no result for mode %s with %d offers planned", flags["--mode"], planned)
+		fail("no result for mode %s with %d offers planned", mode, planned)
+	}
+	if res.Mode == "oom" { // use far more memory than the cgroup allows
+		var hold [][]byte
+		for {
+			b := make([]byte, 16<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			hold = append(hold, b)
+			if len(hold) > 256 {
+				fail("allocated 4 GB and was not killed")
+			}
+		}
 	}
 	fmt.Println("child log line: indexing")
 	out, _ := json.Marshal(res)
 	fmt.Printf("%s\n\n", out)
 	os.Exit(0)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fakeChild runs TestMemoryFakeChild, reporting results.

@@ -126,7 +126,7 @@ func (ix *Index) open() error {
 			return err
 		}
 	}
-	idx, err := openBleve(ix.dir, false)
+	idx, err := ix.openBleve(ix.dir)
 	if err != nil {
 		return err
 	}
@@ -136,12 +136,12 @@ func (ix *Index) open() error {
 
 // createBleve creates a new, empty bleve index at dir with the Offer mapping and stamps it
 // with the schema version.
-func createBleve(dir string) (blevesearch.Index, error) {
+func (ix *Index) createBleve(dir string) (blevesearch.Index, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, err
 	}
-	idx, err := blevesearch.NewUsing(dir, m, "scorch", "scorch", runtimeConfig(false))
+	idx, err := blevesearch.NewUsing(dir, m, "scorch", "scorch", ix.runtimeConfig())
 	if err != nil {
 		return nil, fmt.Errorf("create bleve index: %w", err)
 	}
@@ -153,8 +153,8 @@ func createBleve(dir string) (blevesearch.Index, error) {
 }
 
 // openBleve opens the existing bleve index at dir and checks its schema version.
-func openBleve(dir string, unsafe bool) (blevesearch.Index, error) {
-	idx, err := blevesearch.OpenUsing(dir, runtimeConfig(unsafe))
+func (ix *Index) openBleve(dir string) (blevesearch.Index, error) {
+	idx, err := blevesearch.OpenUsing(dir, ix.runtimeConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open bleve index: %w", err)
 	}
@@ -170,11 +170,23 @@ func openBleve(dir string, unsafe bool) (blevesearch.Index, error) {
 	return idx, nil
 }
 
-// runtimeConfig is the scorch configuration. With unsafe_batch false (the default, spelled
-// out because durability depends on it) a batch returns only after the persister wrote and
-// fsynced the snapshot that contains it.
-func runtimeConfig(unsafe bool) map[string]interface{} {
-	return map[string]interface{}{"unsafe_batch": unsafe}
+// runtimeConfig is the scorch configuration.
+//
+// With unsafe_batch false (the default, spelled out because durability depends on it) a
+// batch returns only after the persister wrote and fsynced the snapshot that contains it.
+//
+// The merge plan is scorch's default but for the largest segment a merge may produce
+// (Options.MaxSegmentDocs; scorch's default is 5 million documents): what a merge maps and
+// builds in memory is proportional to the documents it merges, so this bounds the memory
+// a merge takes however large the catalog grows (docs/PERFORMANCE.md, item 13). Only keys
+// set here override scorch's defaults.
+func (ix *Index) runtimeConfig() map[string]interface{} {
+	return map[string]interface{}{
+		"unsafe_batch": false,
+		"scorchMergePlanOptions": map[string]interface{}{
+			"MaxSegmentSize": ix.opts.MaxSegmentDocs,
+		},
+	}
 }
 
 // Close releases the index and its directory lock. It must be called once, after every

@@ -10,6 +10,7 @@ const (
 	DefaultBatchSize      = 1000
 	DefaultMaxFacetValues = 100
 	DefaultLockTimeout    = time.Second
+	DefaultMaxSegmentDocs = 200_000
 )
 
 // Options configures Open. The zero value means the documented defaults; Open does not keep
@@ -24,6 +25,16 @@ type Options struct {
 	// into it use BatchSize). A rebuild writes the whole catalog, and fewer, larger
 	// segments leave the merger less to redo. Default 4 × BatchSize.
 	RebuildBatchSize int
+	// MaxSegmentDocs is the most documents a background merge puts into one segment
+	// (scorch's MaxSegmentSize; segments of more than half of it are no longer merged,
+	// unless deletes bring them below). A merge maps its input segments and builds the
+	// new segment's dictionaries in memory, so this bounds a merge's memory, whatever the
+	// catalog's size, at the price of more segments for a search to visit: at 1M offers
+	// 22 of up to 97 MB instead of one of 391 MB beside 20 small ones, and searches 0.2–2.0
+	// ms slower at the median (docs/PERFORMANCE.md, item 13). Segments never exceed it
+	// through merges; a batch larger than it is still one segment. Default
+	// DefaultMaxSegmentDocs.
+	MaxSegmentDocs int
 	// MaxFacetValues is how many values of one facet field a search reports, most frequent
 	// first; counts are exact for the values reported. Default DefaultMaxFacetValues (the
 	// same as Meilisearch's maxValuesPerFacet).
@@ -45,6 +56,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.RebuildBatchSize <= 0 {
 		r.RebuildBatchSize = 4 * r.BatchSize
+	}
+	if r.MaxSegmentDocs <= 0 {
+		r.MaxSegmentDocs = DefaultMaxSegmentDocs
 	}
 	if r.MaxFacetValues <= 0 {
 		r.MaxFacetValues = DefaultMaxFacetValues

@@ -156,7 +156,7 @@ func (ix *Index) swap(tmp string) error {
 		ix.log.Warn("close old index", "err", err)
 	}
 	reopen := func(cause error) error {
-		idx, err := openBleve(ix.dir, false)
+		idx, err := ix.openBleve(ix.dir)
 		if err != nil {
 			return fmt.Errorf("%w (and reopening the old index failed: %v)", cause, err)
 		}
@@ -175,7 +175,7 @@ func (ix *Index) swap(tmp string) error {
 	if err := syncDir(filepath.Dir(ix.dir)); err != nil {
 		ix.log.Warn("sync index parent directory", "err", err)
 	}
-	idx, err := openBleve(ix.dir, false)
+	idx, err := ix.openBleve(ix.dir)
 	if err != nil {
 		// Put the old index back; the new one goes where leftovers are cleaned up.
 		if rerr := os.Rename(ix.dir, tmp); rerr == nil {
@@ -202,7 +202,7 @@ func (ix *Index) createTemp() (string, blevesearch.Index, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("create rebuild directory: %w", err)
 	}
-	idx, err := createBleve(tmp)
+	idx, err := ix.createBleve(tmp)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return "", nil, err
