@@ -21,14 +21,15 @@ const CgroupRoot = "/sys/fs/cgroup"
 //
 // Both cgroup versions are supported: v2 where the unified hierarchy at the root has the
 // memory controller enabled for its children, v1 where the memory controller is mounted
-// at root/memory. Creating one needs the right to (usually root).
+// at root/memory. Creating one needs the right to create cgroups there (usually root).
 type memCgroup struct {
 	dir string
 	v2  bool
 }
 
-// newMemCgroup creates the memory cgroup name under root, limited to limit bytes (swap
-// included where the kernel accounts it), and returns it.
+// newMemCgroup creates the memory cgroup name under root, limited to limit bytes with no
+// swap beyond it, and returns it. Where the kernel does not account swap per cgroup, it
+// refuses if swap is on: the limit would not hold anonymous memory.
 func newMemCgroup(root, name string, limit int64) (*memCgroup, error) {
 	c, err := findMemCgroup(root, name)
 	if err != nil {
@@ -46,16 +47,35 @@ func newMemCgroup(root, name string, limit int64) (*memCgroup, error) {
 		return nil, err
 	}
 	// Swap would let anonymous memory leave the limit. The file is absent when the kernel
-	// does not account swap, which is fine: then it cannot be used past the limit either.
+	// does not account swap per cgroup; that is fine only with no swap at all.
 	swap := strconv.FormatInt(limit, 10) // v1 limits memory + swap together
 	if c.v2 {
 		swap = "0"
 	}
-	if err := c.write(swapFile, swap); err != nil && !errors.Is(err, os.ErrNotExist) {
-		c.remove()
-		return nil, err
+	if err := c.write(swapFile, swap); err != nil {
+		if !errors.Is(err, os.ErrNotExist) || swapOn(swapsFile) {
+			c.remove()
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("memory cgroup: swap is on and the kernel does not limit it per cgroup (no %s)", swapFile)
+			}
+			return nil, err
+		}
 	}
 	return c, nil
+}
+
+// swapsFile lists the active swap areas.
+const swapsFile = "/proc/swaps"
+
+// swapOn reports whether the swaps file (/proc/swaps: a header line, then one line per
+// active area) lists any area. An unreadable file counts as swap on.
+func swapOn(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return true
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	return len(lines) > 1
 }
 
 // findMemCgroup tells which cgroup version holds the memory controller under root and

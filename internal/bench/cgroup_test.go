@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,7 +26,6 @@ func TestFindMemCgroup(t *testing.T) {
 	write(filepath.Join(v2off, "cgroup.subtree_control"), "cpu io\n")
 	v1 := t.TempDir()
 	write(filepath.Join(v1, "memory", "memory.limit_in_bytes"), "9223372036854771712\n")
-	write(filepath.Join(v1, "unified", "cgroup.subtree_control"), "") // hybrid: no memory in v2
 
 	for _, tc := range []struct {
 		root, wantDir string
@@ -56,13 +56,25 @@ func TestMemoryHeld(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	// Can this process create memory cgroups at all?
+	// Can this process create memory cgroups, and move a child process into one?
 	probe, err := newMemCgroup(CgroupRoot, fmt.Sprintf("syncd-test-%d", os.Getpid()), 64<<20)
 	if err != nil {
 		t.Skipf("no memory cgroup here: %v", err)
 	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryFakeChild$")
+	cmd.Env = append(os.Environ(), joinCgroupEnv+"="+probe.dir, "GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0")
+	out, joinErr := cmd.CombinedOutput()
 	if err := probe.remove(); err != nil {
 		t.Fatal(err)
+	}
+	if joinErr != nil {
+		// Only a refusal skips; any other failure of join is a bug.
+		for _, refusal := range []string{"permission denied", "operation not permitted", "device or resource busy", "read-only file system", "operation not supported"} {
+			if strings.Contains(string(out), refusal) {
+				t.Skipf("a memory cgroup can be created here but not joined: %s", out)
+			}
+		}
+		t.Fatalf("join the probe cgroup: %v: %s", joinErr, out)
 	}
 	for _, tc := range []struct {
 		name, held, want string
@@ -105,5 +117,44 @@ func TestMemoryHeld(t *testing.T) {
 				t.Errorf("Memory left the cgroups %v", cgs)
 			}
 		})
+	}
+}
+
+func TestSwapOn(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, data string
+		want       bool
+	}{
+		{"none", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", false},
+		{"one", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile                               file\t\t2097148\t\t0\t\t-2\n", true},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := swapOn(path); got != tc.want {
+			t.Errorf("%s: swapOn = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if !swapOn(filepath.Join(dir, "missing")) {
+		t.Error("an unreadable swaps file must count as swap on")
+	}
+}
+
+// TestMemoryHeldRefusedFirst: where no memory cgroup can be made, --held fails before
+// any child runs, not after the first catalog size's runs were spent.
+func TestMemoryHeldRefusedFirst(t *testing.T) {
+	var ran []string
+	cmd := func(args ...string) *exec.Cmd {
+		ran = append(ran, strings.Join(args, " "))
+		return exec.Command("false")
+	}
+	_, err := Memory(t.Context(), MemoryOptions{Offers: []int{2000}, Dir: t.TempDir(), Command: cmd, Held: true, CgroupRoot: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "held run: no memory cgroup controller") {
+		t.Fatalf("Memory = %v, want the missing cgroup controller", err)
+	}
+	if len(ran) != 0 {
+		t.Errorf("children ran before the cgroup was found missing: %q", ran)
 	}
 }

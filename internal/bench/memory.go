@@ -76,6 +76,15 @@ type ChildResult struct {
 // syncd then mirrors the same offers once more in a memory cgroup of bare's peak + 64 MB.
 func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 	r := &Report{Title: "memory: peak RSS and Go heap while mirroring, separate processes"}
+	if o.Held { // find out now, not after the first size's children ran
+		probe, err := newMemCgroup(o.cgroupRoot(), fmt.Sprintf("syncd-bench-%d-probe", os.Getpid()), 64<<20)
+		if err != nil {
+			return nil, fmt.Errorf("held run: %w", err)
+		}
+		if err := probe.remove(); err != nil {
+			return nil, err
+		}
+	}
 	var syncdHeaps []ChildResult
 	for _, n := range o.Offers {
 		s := StartSim(sim.Options{Offers: n, Seed: 7, LatencyJitter: -1})
@@ -151,12 +160,8 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 // held runs the syncd child once more in a memory cgroup limited to bare's peak RSS + 64
 // MB and adds its figures to r. An OOM kill is a result, not an error.
 func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare, unheld ChildResult) error {
-	root := o.CgroupRoot
-	if root == "" {
-		root = CgroupRoot
-	}
 	limitMB := bare.PeakRSSMB + 64
-	cg, err := newMemCgroup(root, fmt.Sprintf("syncd-bench-%d-%d", os.Getpid(), total), int64(limitMB*(1<<20)))
+	cg, err := newMemCgroup(o.cgroupRoot(), fmt.Sprintf("syncd-bench-%d-%d", os.Getpid(), total), int64(limitMB*(1<<20)))
 	if err != nil {
 		return fmt.Errorf("held run: %w", err)
 	}
@@ -172,19 +177,19 @@ func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare,
 	runErr := cmd.Run()
 	took := time.Since(start)
 	os.RemoveAll(dir)
-	peak, perr := cg.peak()
+	cgPeak := "n/a" // memory.peak is Linux 5.19 and later on cgroup v2
+	if peak, err := cg.peak(); err == nil {
+		cgPeak = fmt.Sprintf("%.0f MB", float64(peak)/(1<<20))
+	}
 	kills := cg.oomKills()
 	if err := cg.remove(); err != nil {
 		return err
-	}
-	if perr != nil {
-		return perr
 	}
 	name := fmt.Sprintf("%d offers: syncd held to bare + 64 MB (a memory cgroup of %.0f MB)", total, limitMB)
 	if runErr != nil {
 		if kills > 0 {
 			r.add(name, fmt.Sprintf("killed by the OOM killer after %.0f s", took.Seconds()), "", nil,
-				fmt.Sprintf("cgroup peak %.0f MB", float64(peak)/(1<<20)))
+				"cgroup peak "+cgPeak)
 			return nil
 		}
 		return fmt.Errorf("held memory child: %w: %s", runErr, out.String())
@@ -197,10 +202,17 @@ func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare,
 	if unheld.Seconds > 0 {
 		slower = fmt.Sprintf("%.2f×", res.Seconds/unheld.Seconds)
 	}
-	r.add(name, fmt.Sprintf("completes in %.0f s (%s unheld); peak RSS %.0f MB, cgroup peak %.0f MB; CPU %.0f s; major faults %d (unheld %d)",
-		res.Seconds, slower, res.PeakRSSMB, float64(peak)/(1<<20), res.CPUSeconds, res.MajorFaults, unheld.MajorFaults), "", nil,
+	r.add(name, fmt.Sprintf("completes in %.0f s (%s unheld); peak RSS %.0f MB, cgroup peak %s; CPU %.0f s; major faults %d (unheld %d)",
+		res.Seconds, slower, res.PeakRSSMB, cgPeak, res.CPUSeconds, res.MajorFaults, unheld.MajorFaults), "", nil,
 		"what the mapped files keep beyond the limit is reclaimed and read again from disk when touched")
 	return nil
+}
+
+func (o MemoryOptions) cgroupRoot() string {
+	if o.CgroupRoot == "" {
+		return CgroupRoot
+	}
+	return o.CgroupRoot
 }
 
 func lastLine(b []byte) []byte {

@@ -15,10 +15,20 @@ import (
 // map["mode/offers"]ChildResult.
 const childResultsEnv = "SYNCD_BENCH_TEST_CHILD_RESULTS"
 
+// joinCgroupEnv makes TestMemoryFakeChild only join the memory cgroup it names and exit.
+const joinCgroupEnv = "SYNCD_BENCH_TEST_JOIN_CGROUP"
+
 // TestMemoryFakeChild is not a test: TestMemory runs the test binary with it as Memory's
 // child process. It checks the arguments Memory gives a child and prints a canned result
 // after some other output, as a real child's log lines may precede its JSON.
 func TestMemoryFakeChild(t *testing.T) {
+	if dir := os.Getenv(joinCgroupEnv); dir != "" { // only join the cgroup (a probe)
+		if err := (&memCgroup{dir: dir}).join(os.Getpid()); err != nil {
+			fmt.Println(err)
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
 	spec := os.Getenv(childResultsEnv)
 	if spec == "" {
 		return

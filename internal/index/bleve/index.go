@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	bleveindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/syncd/syncd/internal/index"
@@ -81,6 +82,9 @@ func (ix *Index) SearchPaths() SearchPaths {
 // layout.
 func Open(dir string, opts *Options) (*Index, error) {
 	o := opts.withDefaults()
+	if o.MaxSegmentDocs > mergeplan.MaxSegmentSizeLimit {
+		return nil, fmt.Errorf("open index %s: MaxSegmentDocs %d is over scorch's limit of %d", dir, o.MaxSegmentDocs, mergeplan.MaxSegmentSizeLimit)
+	}
 	dir = filepath.Clean(dir)
 	m, err := newMapping()
 	if err != nil {
@@ -175,11 +179,11 @@ func (ix *Index) openBleve(dir string) (blevesearch.Index, error) {
 // With unsafe_batch false (the default, spelled out because durability depends on it) a
 // batch returns only after the persister wrote and fsynced the snapshot that contains it.
 //
-// The merge plan is scorch's default but for the largest segment a merge may produce
+// The merge plan is scorch's default but for the largest segment a merge task may produce
 // (Options.MaxSegmentDocs; scorch's default is 5 million documents): what a merge maps and
 // builds in memory is proportional to the documents it merges, so this bounds the memory
-// a merge takes however large the catalog grows (docs/PERFORMANCE.md, item 13). Only keys
-// set here override scorch's defaults.
+// a merge task takes however large the catalog grows (docs/PERFORMANCE.md, item 13). Only
+// keys set here override scorch's defaults.
 func (ix *Index) runtimeConfig() map[string]interface{} {
 	return map[string]interface{}{
 		"unsafe_batch": false,

@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,12 @@ func TestMaxSegmentDocs_Default(t *testing.T) {
 	plan, ok := ix.runtimeConfig()["scorchMergePlanOptions"].(map[string]interface{})
 	if !ok || plan["MaxSegmentSize"] != DefaultMaxSegmentDocs {
 		t.Fatalf("scorch merge plan options %v, want MaxSegmentSize %d", plan, DefaultMaxSegmentDocs)
+	}
+}
+
+func TestMaxSegmentDocs_OverScorchLimit(t *testing.T) {
+	_, err := Open(t.TempDir()+"/index", &Options{MaxSegmentDocs: 1 << 31})
+	if err == nil || !strings.Contains(err.Error(), "MaxSegmentDocs 2147483648 is over scorch's limit") {
+		t.Fatalf("Open = %v, want MaxSegmentDocs named as over the limit", err)
 	}
 }

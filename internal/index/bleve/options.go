@@ -25,15 +25,15 @@ type Options struct {
 	// into it use BatchSize). A rebuild writes the whole catalog, and fewer, larger
 	// segments leave the merger less to redo. Default 4 × BatchSize.
 	RebuildBatchSize int
-	// MaxSegmentDocs is the most documents a background merge puts into one segment
-	// (scorch's MaxSegmentSize; segments of more than half of it are no longer merged,
-	// unless deletes bring them below). A merge maps its input segments and builds the
-	// new segment's dictionaries in memory, so this bounds a merge's memory, whatever the
-	// catalog's size, at the price of more segments for a search to visit: at 1M offers
-	// 22 of up to 97 MB instead of one of 391 MB beside 20 small ones, and searches 0.2–2.0
-	// ms slower at the median (docs/PERFORMANCE.md, item 13). Segments never exceed it
-	// through merges; a batch larger than it is still one segment. Default
-	// DefaultMaxSegmentDocs.
+	// MaxSegmentDocs is the most documents one background merge task puts into a segment
+	// (scorch's MaxSegmentSize; segments of half of it or more are not merged again
+	// until deletes bring them below). A merge maps its input segments and builds the new
+	// segment's dictionaries in memory, so this bounds what a merge task takes, whatever
+	// the catalog's size, at the price of more segments for a search to visit: at 1M
+	// offers 22 of up to 93 MB instead of one of 373 MB beside 20 small ones, and
+	// searches a few ms slower at most (docs/PERFORMANCE.md, item 13). Batches are
+	// segments of their own, so a batch larger than this is a larger segment. At most
+	// 2^31 - 1. Default DefaultMaxSegmentDocs.
 	MaxSegmentDocs int
 	// MaxFacetValues is how many values of one facet field a search reports, most frequent
 	// first; counts are exact for the values reported. Default DefaultMaxFacetValues (the
