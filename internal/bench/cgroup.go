@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -93,15 +94,7 @@ func findMemCgroup(root, name string) (*memCgroup, error) {
 // hasWord reports whether the file's words include w.
 func hasWord(path, w string) bool {
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	for _, f := range strings.Fields(string(data)) {
-		if f == w {
-			return true
-		}
-	}
-	return false
+	return err == nil && slices.Contains(strings.Fields(string(data)), w)
 }
 
 // join moves the process pid into the cgroup. What it allocated before stays charged
