@@ -103,23 +103,9 @@ func Memory(ctx context.Context, o MemoryOptions) (*Report, error) {
 		defer os.Remove(planFile) // also when a child fails
 		var res [2]ChildResult
 		for i, mode := range []string{"bare", "syncd"} {
-			dir, err := os.MkdirTemp(o.Dir, "memory-"+mode+"-")
-			if err != nil {
+			if res[i], err = o.runChild(mode, s.URL, planFile, ""); err != nil {
 				s.Close()
 				return nil, err
-			}
-			cmd := o.Command("--mode", mode, "--sim", s.URL, "--plan", planFile, "--dir", dir)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, os.Stderr
-			err = cmd.Run()
-			os.RemoveAll(dir)
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("memory child %s: %w: %s", mode, err, out.String())
-			}
-			if err := json.Unmarshal(lastLine(out.Bytes()), &res[i]); err != nil {
-				s.Close()
-				return nil, fmt.Errorf("memory child %s: %w: %s", mode, err, out.String())
 			}
 		}
 		bare, sy := res[0], res[1]
@@ -165,18 +151,9 @@ func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare,
 	if err != nil {
 		return fmt.Errorf("held run: %w", err)
 	}
-	dir, err := os.MkdirTemp(o.Dir, "memory-held-")
-	if err != nil {
-		cg.remove()
-		return err
-	}
-	cmd := o.Command("--mode", "syncd", "--sim", simURL, "--plan", planFile, "--dir", dir, "--cgroup", cg.dir)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	start := time.Now()
-	runErr := cmd.Run()
+	res, runErr := o.runChild("syncd", simURL, planFile, cg.dir)
 	took := time.Since(start)
-	os.RemoveAll(dir)
 	cgPeak := "n/a" // memory.peak is Linux 5.19 and later on cgroup v2
 	if peak, err := cg.peak(); err == nil {
 		cgPeak = fmt.Sprintf("%.0f MB", float64(peak)/(1<<20))
@@ -192,11 +169,7 @@ func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare,
 				"cgroup peak "+cgPeak)
 			return nil
 		}
-		return fmt.Errorf("held memory child: %w: %s", runErr, out.String())
-	}
-	var res ChildResult
-	if err := json.Unmarshal(lastLine(out.Bytes()), &res); err != nil {
-		return fmt.Errorf("held memory child: %w: %s", err, out.String())
+		return fmt.Errorf("held run: %w", runErr)
 	}
 	slower := "n/a"
 	if unheld.Seconds > 0 {
@@ -206,6 +179,31 @@ func (o MemoryOptions) held(r *Report, simURL, planFile string, total int, bare,
 		res.Seconds, slower, res.PeakRSSMB, cgPeak, res.CPUSeconds, res.MajorFaults, unheld.MajorFaults), "", nil,
 		"what the mapped files keep beyond the limit is reclaimed and read again from disk when touched")
 	return nil
+}
+
+// runChild runs one memory child of mode in a new state directory under o.Dir, in the
+// memory cgroup directory cgroup unless that is empty, and returns what it reported.
+func (o MemoryOptions) runChild(mode, simURL, planFile, cgroup string) (ChildResult, error) {
+	var res ChildResult
+	dir, err := os.MkdirTemp(o.Dir, "memory-"+mode+"-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"--mode", mode, "--sim", simURL, "--plan", planFile, "--dir", dir}
+	if cgroup != "" {
+		args = append(args, "--cgroup", cgroup)
+	}
+	cmd := o.Command(args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return res, fmt.Errorf("memory child %s: %w: %s", mode, err, out.String())
+	}
+	if err := json.Unmarshal(lastLine(out.Bytes()), &res); err != nil {
+		return res, fmt.Errorf("memory child %s: %w: %s", mode, err, out.String())
+	}
+	return res, nil
 }
 
 func (o MemoryOptions) cgroupRoot() string {
